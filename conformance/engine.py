@@ -1,0 +1,151 @@
+"""The bulk fast path of ``validate``: streams files through a profile's checks, in a process pool."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .evaluate import SubjectReport, evaluate_subject, unreadable_subject
+from .model import Outcome, Result
+from .profiles import Profile, load_profile
+from .registry import CheckContext, Checks, RawSubject
+from .report import ReportBuilder
+
+__all__ = ["Batch", "iter_subject_files", "validate_files"]
+
+CHUNK = 32
+
+
+def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterator[Path]:
+    """The files to validate: named files as given, folders walked recursively for ``patterns``, sorted."""
+    pats = tuple(patterns)
+    for path in paths:
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            found = {p for pat in pats for p in path.rglob(pat) if p.is_file()}
+            yield from sorted(found)
+        else:
+            raise ConfigError(f"cannot read '{path}': no such file or folder",
+                              hint="give message files or folders that exist")
+
+
+def _subject_name(path: Path, roots: tuple[Path, ...]) -> str:
+    for root in roots:
+        if root.is_dir() and path.is_relative_to(root):
+            return path.relative_to(root.parent).as_posix() if root.name else path.as_posix()
+    return path.as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What a worker sends back for a chunk of files: counts, the results to list, omitted ids."""
+
+    counts: dict[str, dict[str, int]]
+    listed: list[Result]
+    omitted: set[str]
+    subjects: int
+
+
+def _judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, name: str,
+                max_bytes: int) -> SubjectReport:
+    reqs = dict(profile.requirements)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return unreadable_subject(profile.id, reqs, checks, name,
+                                      f"the file is {size} bytes, over the size cap of {max_bytes} bytes; "
+                                      "it was not read (raise the cap with --max-bytes to judge it)",
+                                      {"size_bytes": size, "limit_bytes": max_bytes})
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return unreadable_subject(profile.id, reqs, checks, name, f"the file could not be read: {exc.strerror}",
+                                  {"path": str(path)})
+    if len(data) > max_bytes:  # it grew while we looked
+        return unreadable_subject(profile.id, reqs, checks, name,
+                                  f"the file is over the size cap of {max_bytes} bytes; it was not judged",
+                                  {"limit_bytes": max_bytes})
+    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx)
+
+
+def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[Path, str]],
+                 max_bytes: int, list_passes: bool) -> Batch:
+    counts: dict[str, dict[str, int]] = {}
+    listed: list[Result] = []
+    omitted: set[str] = set()
+    for path, name in items:
+        report = _judge_file(profile, checks, ctx, path, name, max_bytes)
+        for result in report.results:
+            per = counts.setdefault(result.requirement, {})
+            per[result.outcome.value] = per.get(result.outcome.value, 0) + 1
+            if list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
+                listed.append(result)
+        omitted |= report.omitted
+    return Batch(counts, listed, omitted, len(items))
+
+
+_WORKER: tuple[Profile, Checks, CheckContext, int, bool] | None = None
+
+
+def _init_worker(root: str, module_name: str | None, ctx: CheckContext, max_bytes: int, list_passes: bool) -> None:
+    global _WORKER
+    profile = load_profile(Path(root), module_name)
+    _WORKER = (profile, profile.load_checks(), ctx, max_bytes, list_passes)
+
+
+def _worker_batch(items: list[tuple[Path, str]]) -> Batch:
+    assert _WORKER is not None, "worker not initialised"
+    profile, checks, ctx, max_bytes, list_passes = _WORKER
+    return _judge_batch(profile, checks, ctx, items, max_bytes, list_passes)
+
+
+def _chunks(files: Iterator[Path], roots: tuple[Path, ...], size: int) -> Iterator[list[tuple[Path, str]]]:
+    chunk: list[tuple[Path, str]] = []
+    for path in files:
+        chunk.append((path, _subject_name(path, roots)))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, builder: ReportBuilder, *,
+                   jobs: int = 1, max_bytes: int, patterns: Iterable[str],
+                   progress: Callable[[int], None] | None = None) -> None:
+    """Judge every file under ``paths`` and add the results to ``builder``, in file order."""
+    checks = profile.load_checks()
+    roots = tuple(paths)
+    files = iter_subject_files(paths, patterns)
+    if jobs <= 1:
+        for chunk in _chunks(files, roots, CHUNK):
+            batch = _judge_batch(profile, checks, ctx, chunk, max_bytes, builder.list_passes)
+            builder.add_counts(profile.id, batch.counts, batch.listed, batch.omitted, batch.subjects)
+            if progress:
+                progress(batch.subjects)
+        return
+    workers = min(jobs, os.cpu_count() or 1) if jobs > 0 else (os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(str(profile.root), profile.module_name, ctx, max_bytes,
+                                       builder.list_passes)) as pool:
+        window: deque[Future[Batch]] = deque()
+        for chunk in _chunks(files, roots, CHUNK):
+            window.append(pool.submit(_worker_batch, chunk))
+            if len(window) >= workers * 4:
+                _collect(window.popleft(), profile, builder, progress)
+        while window:
+            _collect(window.popleft(), profile, builder, progress)
+
+
+def _collect(future: Future[Batch], profile: Profile, builder: ReportBuilder,
+             progress: Callable[[int], None] | None) -> None:
+    batch = future.result()
+    builder.add_counts(profile.id, batch.counts, batch.listed, batch.omitted, batch.subjects)
+    if progress:
+        progress(batch.subjects)

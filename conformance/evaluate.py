@@ -1,0 +1,119 @@
+"""Judging one subject against a profile's checks: the step both engines share."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .model import Finding, Outcome, Requirement, Result
+from .registry import Check, CheckContext, Checks, Judgement, RawSubject, Stop
+
+__all__ = ["MAX_FINDINGS", "SubjectReport", "evaluate_subject", "make_result", "unreadable_subject"]
+
+MAX_FINDINGS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectReport:
+    """The results for one subject, and the ids left out because evaluation stopped early."""
+
+    results: tuple[Result, ...]
+    omitted: frozenset[str] = frozenset()
+
+
+def _headline(requirement: str, finding: Finding, more: int) -> str:
+    where = ", ".join(p for p in (finding.path, f"line {finding.line}" if finding.line else None) if p)
+    text = f"{requirement}: {finding.message}" + (f" ({where})" if where else "")
+    return text + (f" [+{more} more]" if more else "")
+
+
+def make_result(
+    req: Requirement,
+    profile: str,
+    subject: str,
+    outcome: Outcome,
+    message: str | None = None,
+    findings: Iterable[Finding] = (),
+    evidence: dict[str, object] | None = None,
+    duration_ms: float = 0.0,
+) -> Result:
+    """A result with a headline built from the first finding and the findings as evidence."""
+    found = list(findings)
+    ev: dict[str, object] = dict(evidence or {})
+    if found:
+        ev["findings"] = [f.to_json() for f in found[:MAX_FINDINGS]]
+        if len(found) > MAX_FINDINGS:
+            ev["omitted_findings"] = len(found) - MAX_FINDINGS
+        headline = _headline(req.id, found[0], len(found) - 1)
+        message = f"{headline}. {message}" if message else headline
+    elif message is None:
+        message = f"{req.id}: {'satisfied' if outcome is Outcome.PASS else outcome.value}"
+    elif not message.startswith(req.id):
+        message = f"{req.id}: {message}"
+    return Result(req.id, profile, req.level, outcome, subject, message, ev, duration_ms)
+
+
+def _run_check(check: Check, subject: object, ctx: CheckContext) -> tuple[Outcome, str | None, list[Finding], dict[str, object]]:
+    if check.applies is not None:
+        verdict = check.applies(subject)
+        if verdict is not True:
+            return Outcome.NOT_APPLICABLE, str(verdict) if verdict else "does not apply to this subject", [], {}
+    try:
+        returned = check.func(subject, ctx)
+        if isinstance(returned, Judgement):
+            return returned.outcome, returned.message, list(returned.findings), dict(returned.evidence)
+        findings = list(returned or ())
+    except Exception as exc:  # a broken check is the tool's fault: outcome error, never fail
+        trace = traceback.format_exception(exc, limit=-3)
+        return Outcome.ERROR, f"the check raised {type(exc).__name__}: {exc}", [], {
+            "error": type(exc).__name__, "check": check.where, "trace": "".join(trace)[-2000:]}
+    return (Outcome.FAIL if findings else Outcome.PASS), None, findings, {}
+
+
+def evaluate_subject(profile_id: str, requirements: dict[str, Requirement], checks: Checks,
+                     raw: RawSubject, ctx: CheckContext) -> SubjectReport:
+    """Load ``raw`` with the profile's loader, then run every check on it."""
+    loader = checks.subject_loader
+    results: list[Result] = []
+    subject: object = raw
+    if loader is not None:
+        start = time.perf_counter()
+        try:
+            subject = loader.func(raw, ctx)
+        except Stop as stop:
+            ms = (time.perf_counter() - start) * 1000
+            results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms)
+                        for r in stop.passed]
+            results.append(make_result(
+                requirements[stop.requirement], profile_id, raw.name, Outcome.FAIL,
+                "Evaluation stopped here: the package cannot be read safely, so no other rule was evaluated",
+                stop.findings, {"stopped": True}, ms))
+            done = {r.requirement for r in results}
+            return SubjectReport(tuple(results), checks.verified() - done)
+        except Exception as exc:
+            trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
+            results += [make_result(requirements[r], profile_id, raw.name, Outcome.ERROR,
+                                    f"the loader raised {type(exc).__name__}: {exc}",
+                                    evidence={"check": loader.where, "trace": trace})
+                        for r in loader.requirements]
+            return SubjectReport(tuple(results), checks.verified() - set(loader.requirements))
+        ms = (time.perf_counter() - start) * 1000
+        results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms)
+                    for r in loader.requirements]
+    for check in checks.checks:
+        start = time.perf_counter()
+        outcome, message, findings, evidence = _run_check(check, subject, ctx)
+        results.append(make_result(requirements[check.requirement], profile_id, raw.name, outcome, message,
+                                   findings, evidence, (time.perf_counter() - start) * 1000))
+    return SubjectReport(tuple(results))
+
+
+def unreadable_subject(profile_id: str, requirements: dict[str, Requirement], checks: Checks,
+                       name: str, reason: str, evidence: dict[str, object]) -> SubjectReport:
+    """Inconclusive results for a subject that could not be read at all (too large, unreadable)."""
+    first = checks.subject_loader.requirements if checks.subject_loader else tuple(sorted(checks.verified()))[:1]
+    results = tuple(make_result(requirements[r], profile_id, name, Outcome.INCONCLUSIVE, reason, evidence=evidence)
+                    for r in first)
+    return SubjectReport(results, checks.verified() - set(first))

@@ -1,0 +1,193 @@
+"""Check registration by requirement id, and the values a check returns.
+
+A profile's ``checks.py`` makes one :class:`Checks` registry and decorates its functions::
+
+    checks = Checks("edxml")
+
+    @checks.loader("EDX-01", "EDX-17")
+    def load(raw: RawSubject, ctx: CheckContext) -> Package: ...
+
+    @checks.check("EDX-08", applies=lambda pkg: pkg.kind == "edoc" or "e-documents only")
+    def promulgation_date(pkg: Package, ctx: CheckContext) -> Iterator[Finding]: ...
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clock import Clock
+from .errors import ProfileError
+from .model import Finding, Outcome
+
+__all__ = [
+    "Check",
+    "CheckContext",
+    "Checks",
+    "Finding",
+    "Judgement",
+    "Loader",
+    "RawSubject",
+    "Stop",
+    "inconclusive",
+    "not_applicable",
+    "passed",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RawSubject:
+    """What a loader turns into a subject: a name for the report and the bytes as received."""
+
+    name: str
+    data: bytes
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """Everything a check may read besides its subject: clock, claims, trust, limits, artefacts."""
+
+    profile_id: str
+    clock: Clock
+    claims: frozenset[str] = frozenset()
+    trust_anchors: tuple[Path, ...] = ()
+    artefacts: Mapping[str, Path] = field(default_factory=dict)
+    limits: Mapping[str, int] = field(default_factory=dict)
+    lang: str = "en"
+    seed: int | None = None
+
+    def artefact(self, name: str) -> Path:
+        """The path of the profile artefact ``name``."""
+        try:
+            return self.artefacts[name]
+        except KeyError:
+            raise ProfileError(f"profile '{self.profile_id}' declares no artefact '{name}'") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """An explicit outcome from a check, when a list of findings is not enough."""
+
+    outcome: Outcome
+    message: str
+    findings: tuple[Finding, ...] = ()
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+def passed(message: str, **evidence: Any) -> Judgement:
+    """A pass that carries positive evidence."""
+    return Judgement(Outcome.PASS, message, evidence=evidence)
+
+
+def not_applicable(reason: str, **evidence: Any) -> Judgement:
+    """The requirement does not apply to this subject."""
+    return Judgement(Outcome.NOT_APPLICABLE, reason, evidence=evidence)
+
+
+def inconclusive(reason: str, *findings: Finding, **evidence: Any) -> Judgement:
+    """The check could not decide: input missing, a peer timed out, no trust anchors."""
+    return Judgement(Outcome.INCONCLUSIVE, reason, findings=findings, evidence=evidence)
+
+
+class Stop(Exception):  # noqa: N818 - a control-flow signal, not an error of the tool
+    """Raised by a loader: the subject cannot be read safely, so no other rule is evaluated."""
+
+    def __init__(self, requirement: str, findings: Iterable[Finding], *, passed: Iterable[str] = ()) -> None:
+        self.requirement = requirement
+        self.findings = tuple(findings)
+        self.passed = tuple(passed)
+        super().__init__(f"{requirement}: {self.findings[0].message if self.findings else 'evaluation stopped'}")
+
+
+CheckFunc = Callable[[Any, CheckContext], Iterable[Finding] | Judgement | None]
+Applies = Callable[[Any], "bool | str"]
+LoaderFunc = Callable[[RawSubject, CheckContext], Any]
+
+
+def _where(func: Callable[..., Any]) -> str:
+    try:
+        return f"{inspect.getsourcefile(func)}:{inspect.getsourcelines(func)[1]} ({func.__qualname__})"
+    except (OSError, TypeError):
+        return func.__qualname__
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One registered check: the requirement it verifies, the code, and where it is applicable."""
+
+    requirement: str
+    func: CheckFunc
+    where: str
+    applies: Applies | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Loader:
+    """Turns raw bytes into a subject, and verifies the requirements that reading itself decides."""
+
+    requirements: tuple[str, ...]
+    func: LoaderFunc
+    where: str
+
+
+class Checks:
+    """The registry of one profile's checks, keyed by requirement id."""
+
+    def __init__(self, profile_id: str) -> None:
+        self.profile_id = profile_id
+        self._checks: dict[str, Check] = {}
+        self.subject_loader: Loader | None = None
+
+    def _claim(self, requirement: str, where: str) -> None:
+        owner = self._checks.get(requirement)
+        if owner is not None:
+            raise ProfileError(f"{requirement} is registered twice in profile '{self.profile_id}': "
+                               f"at {owner.where} and at {where}")
+        if self.subject_loader and requirement in self.subject_loader.requirements:
+            raise ProfileError(f"{requirement} is registered twice in profile '{self.profile_id}': "
+                               f"by the loader at {self.subject_loader.where} and at {where}")
+
+    def check(self, requirement: str, *, applies: Applies | None = None) -> Callable[[CheckFunc], CheckFunc]:
+        """Register the decorated function as the check of ``requirement``.
+
+        ``applies(subject)`` returns True when the requirement applies, or the reason it does not.
+        """
+
+        def decorate(func: CheckFunc) -> CheckFunc:
+            where = _where(func)
+            self._claim(requirement, where)
+            self._checks[requirement] = Check(requirement, func, where, applies)
+            return func
+
+        return decorate
+
+    def loader(self, *requirements: str) -> Callable[[LoaderFunc], LoaderFunc]:
+        """Register the decorated function as the subject loader, verifying ``requirements``."""
+
+        def decorate(func: LoaderFunc) -> LoaderFunc:
+            where = _where(func)
+            if self.subject_loader is not None:
+                raise ProfileError(f"profile '{self.profile_id}' registers two loaders: "
+                                   f"at {self.subject_loader.where} and at {where}")
+            for requirement in requirements:
+                self._claim(requirement, where)
+            self.subject_loader = Loader(tuple(requirements), func, where)
+            return func
+
+        return decorate
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """The registered checks, in registration order."""
+        return tuple(self._checks.values())
+
+    def verified(self) -> frozenset[str]:
+        """Every requirement id that some check or the loader verifies."""
+        ids = set(self._checks)
+        if self.subject_loader:
+            ids.update(self.subject_loader.requirements)
+        return frozenset(ids)

@@ -1,0 +1,169 @@
+"""The target file: the system under test, validated before anything runs, with secrets from the environment."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, did_you_mean
+
+__all__ = ["MASK", "SECRET_KEYS", "SecretMasker", "Target", "load_target"]
+
+MASK = "***"
+SECRET_KEYS = frozenset({"token", "expired_token", "password", "client_secret"})
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_PATH_KEYS = {("tls", "ca_file"), ("trust_anchors",), ("messages",)}
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    text = resources.files("conformance").joinpath("schemas/target.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+class SecretMasker:
+    """Replaces every known secret in text, plain and in the encodings that carry it over HTTP."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if len(secret) < 4:  # masking 1-3 characters would garble every report
+                continue
+            forms.update({
+                secret,
+                urllib.parse.quote(secret, safe=""),
+                urllib.parse.quote_plus(secret),
+                json.dumps(secret)[1:-1],
+                base64.b64encode(secret.encode()).decode(),
+            })
+        self._pattern = re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True)))) if forms else None
+
+    def mask(self, text: str) -> str:
+        """``text`` with every secret replaced by ``***``."""
+        return self._pattern.sub(MASK, text) if self._pattern else text
+
+
+@dataclass(frozen=True)
+class Target:
+    """A validated target file: paths resolved against its folder, secrets resolved from the environment."""
+
+    path: Path
+    data: Mapping[str, Any]
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def claims(self) -> frozenset[str]:
+        """The optional features the vendor claims."""
+        return frozenset(self.data.get("claims", ()))
+
+    @property
+    def trust_anchors(self) -> tuple[Path, ...]:
+        """CA certificates for message signatures."""
+        return tuple(Path(p) for p in self.data.get("trust_anchors", ()))
+
+    @property
+    def limits(self) -> Mapping[str, Any]:
+        """The run limits the target file sets."""
+        limits: Mapping[str, Any] = self.data.get("limits", {})
+        return limits
+
+    def masker(self) -> SecretMasker:
+        """A masker for every secret this target holds."""
+        return SecretMasker(list(self.secrets))
+
+    def redacted(self) -> dict[str, Any]:
+        """The target as written into reports: credentials are ``***``."""
+        return _redact(self.data)
+
+
+def _redact(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _redact(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, key) for v in value]
+    if key in SECRET_KEYS and isinstance(value, str):
+        return MASK
+    return value
+
+
+def _describe(error: Any) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed]
+        parts = []
+        for extra in extras:
+            hint = did_you_mean(extra, allowed)
+            parts.append(f"unknown key '{extra}' under {where}" + (f". {hint}" if hint else
+                         f" (allowed: {', '.join(allowed)})"))
+        return "; ".join(parts)
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    return f"{where}: {error.message}"
+
+
+def _resolve_env(value: Any, key: str | None, secrets: list[str], where: str) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _resolve_env(v, k, secrets, f"{where}/{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_env(v, key, secrets, f"{where}/{i}") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+    if key in SECRET_KEYS and not _ENV_REF.fullmatch(value):
+        raise ConfigError(f"{where.lstrip('/')} holds a literal secret; secrets come only from the environment",
+                          hint=f"write {key}: ${{env:SOME_NAME}} and export SOME_NAME before the run")
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{where.lstrip('/')} refers to environment variable {name}, which is not set",
+                              hint=f"export {name}=… before the run, or remove the reference")
+        if key in SECRET_KEYS:
+            secrets.append(os.environ[name])
+        return os.environ[name]
+
+    return _ENV_REF.sub(substitute, value)
+
+
+def load_target(path: Path) -> Target:
+    """Read, validate and resolve a target file, or raise :class:`ConfigError` saying how to fix it."""
+    import jsonschema
+
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read target file {path}: {exc.strerror}",
+                          hint="check the path given to -t/--target") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"target file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"target file {path} must be a mapping with at least a 'target' key",
+                          hint="start from the example in the README")
+    errors = list(jsonschema.Draft202012Validator(_schema()).iter_errors(data))
+    if errors:
+        lines = sorted({_describe(e) for e in errors})
+        raise ConfigError(f"target file {path} is not valid:\n  " + "\n  ".join(lines))
+    secrets: list[str] = []
+    resolved = _resolve_env(data, None, secrets, "")
+    base = path.parent
+    for keys in _PATH_KEYS:
+        node = resolved
+        for k in keys[:-1]:
+            node = node.get(k, {})
+        last = keys[-1]
+        if last in node:
+            value = node[last]
+            node[last] = [str(base / v) for v in value] if isinstance(value, list) else str(base / value)
+    return Target(path=path, data=resolved, secrets=tuple(secrets))

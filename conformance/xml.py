@@ -1,0 +1,155 @@
+"""Hardened parsing of untrusted XML, shared by every profile that reads XML.
+
+One parser configuration for all untrusted input: no entity expansion, no network, no DTD loading,
+never XInclude, a depth limit and a size cap enforced by the caller. ``huge_tree`` is on because
+real packages carry base64 text nodes larger than libxml2's default 10 MB limit.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "XINCLUDE_NAMESPACES",
+    "XMLProblem",
+    "element_path",
+    "load_schema",
+    "parse_untrusted",
+]
+
+DEFAULT_MAX_DEPTH = 256
+XINCLUDE_NAMESPACES = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_XML_DECL = re.compile(rb"<\?xml\s[^?]*?encoding\s*=\s*([\"'])([A-Za-z0-9._-]*)\1", re.ASCII)
+_PROLOG_SKIP = re.compile(rb"\s+|<!--.*?-->|<\?.*?\?>", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class XMLProblem(Exception):  # noqa: N818 - a finding about the input, not an error of the tool
+    """Why untrusted XML could not be read: ``kind`` is encoding, syntax, depth, doctype or xinclude."""
+
+    kind: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=True,
+        remove_comments=False,
+        collect_ids=False,
+    )
+
+
+_PARSER = _parser()
+_TOO_DEEP: dict[int, etree.XPath] = {}
+
+
+def _check_encoding(data: bytes) -> bytes:
+    """The bytes after an optional UTF-8 BOM, once they are known to be UTF-8."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            raise XMLProblem("encoding", f"the package is encoded in {name} (byte-order mark found); "
+                                         "it must be UTF-8", 1)
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    declared = _XML_DECL.match(body)
+    if declared and declared.group(2).decode("ascii").upper().replace("_", "-") not in ("UTF-8", "UTF8"):
+        raise XMLProblem("encoding", f"the XML declaration names encoding '{declared.group(2).decode()}'; "
+                                     "it must be UTF-8", 1)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise XMLProblem("encoding", f"byte 0x{body[exc.start]:02X} at offset {exc.start} is not valid UTF-8 "
+                                     f"({exc.reason})", line) from None
+    return body
+
+
+def _doctype_in_prolog(body: bytes) -> int | None:
+    """The line of a DOCTYPE declaration in the prolog, where one can legally appear, or None."""
+    pos = 0
+    while True:
+        skipped = _PROLOG_SKIP.match(body, pos)
+        if not skipped:
+            break
+        pos = skipped.end()
+    if body.startswith(b"<!DOCTYPE", pos):
+        return body.count(b"\n", 0, pos) + 1
+    return None
+
+
+def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree._ElementTree:
+    """Parse untrusted bytes as UTF-8 XML, or raise :class:`XMLProblem` saying what is wrong and where."""
+    body = _check_encoding(data)
+    doctype_line = _doctype_in_prolog(body)
+    if doctype_line is not None:
+        raise XMLProblem("doctype", "the package has a DOCTYPE declaration (DTD or entity declarations); "
+                                    "it is refused unread", doctype_line)
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        message = str(exc.msg or exc)
+        if "Excessive depth" in message:
+            raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
+                             exc.lineno) from None
+        raise XMLProblem("syntax", f"not well-formed XML: {message}", exc.lineno) from None
+    tree = root.getroottree()
+    if tree.docinfo.doctype:  # defence in depth: the prolog scan should have caught it
+        raise XMLProblem("doctype", "the package has a DOCTYPE declaration; it is refused", 1)
+    too_deep = _TOO_DEEP.get(max_depth)
+    if too_deep is None:
+        too_deep = _TOO_DEEP[max_depth] = etree.XPath("/*" * (max_depth + 1))
+    deep = too_deep(tree)
+    if deep:
+        raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
+                         deep[0].sourceline)
+    for ns in XINCLUDE_NAMESPACES:
+        for el in root.iter(f"{{{ns}}}*"):
+            raise XMLProblem("xinclude", f"the package has an XInclude element <{etree.QName(el).localname}> "
+                                         "(never processed); it is refused", el.sourceline)
+    return tree
+
+
+def element_path(el: etree._Element, prefixes: Mapping[str, str]) -> str:
+    """An absolute XPath to ``el``, with ``prefixes`` for namespaces and positions where names repeat."""
+    steps = []
+    node: etree._Element | None = el
+    while node is not None:
+        qname = etree.QName(node)
+        ns = qname.namespace
+        name = f"{prefixes[ns]}:{qname.localname}" if ns in prefixes else (
+            qname.localname if ns is None else f"*[local-name()='{qname.localname}']")
+        parent = node.getparent()
+        if parent is not None:
+            same = [s for s in parent.iterchildren(node.tag)]
+            if len(same) > 1:
+                name += f"[{same.index(node) + 1}]"
+        steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def load_schema(path: Path) -> etree.XMLSchema:
+    """Load a trusted XSD artefact, still with network access off."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.XMLSchema(etree.parse(str(path), parser))

@@ -1,0 +1,1 @@
+"""Built-in conformance profiles: one folder per profile (``profile.yaml``, artefacts, ``checks.py``)."""
