@@ -1,0 +1,661 @@
+"""Checks of the ``edxml`` profile: one per requirement id of ``profile.yaml``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from pathlib import Path
+
+import yaml
+from lxml import etree
+
+from conformance.model import Finding
+from conformance.registry import (
+    CheckContext,
+    Checks,
+    Judgement,
+    RawSubject,
+    Stop,
+    not_applicable,
+    passed,
+)
+from conformance.xml import XMLProblem, parse_untrusted
+
+from .package import (
+    DSIG_NS,
+    EDOC_HEADER,
+    EDXML_NS,
+    ORGANIZATION,
+    STATUS_HEADER,
+    Package,
+    Slot,
+    schema_for,
+)
+from .signature import judge_signature, weak_algorithms
+from .values import (
+    base64_problem,
+    char_length,
+    is_blank,
+    organ_id_syntax,
+    parse_date,
+    parse_document_id,
+    parse_timestamp,
+)
+
+checks = Checks("edxml")
+
+EDOC_ONLY = "applies to e-document packages only"
+STATUS_ONLY = "applies to status packages only"
+STATUS_CODES = ("01", "02", "03", "04", "05", "06", "13", "15", "16")
+EDXML_STRUCTURE = {
+    "edXML": ("edXMLEnvelope", "AttachmentEncoded"),
+    "edXMLEnvelope": ("edXMLHeader", "edXMLBody"),
+    "edXMLHeader": ("MessageHeader", "TraceHeaderList", "Signature"),
+    "edXMLBody": ("edXMLManifest",),
+    "edXMLManifest": ("Reference",),
+    "Reference": ("ContentId", "ContentType", "Description", "AttachmentName"),
+    "AttachmentEncoded": ("Attachment",),
+    "Attachment": ("ContentId", "AttachmentName", "Description", "ContentType", "ContentTransferEncoded"),
+}
+
+
+def edoc(pkg: Package) -> bool | str:
+    """Applicability: e-document packages (and packages whose kind is unknown fail EDX-03 instead)."""
+    return True if pkg.kind == "edoc" else EDOC_ONLY if pkg.kind == "status" else "the package kind is unknown"
+
+
+def status(pkg: Package) -> bool | str:
+    """Applicability: status packages."""
+    return True if pkg.kind == "status" else STATUS_ONLY if pkg.kind == "edoc" else "the package kind is unknown"
+
+
+def edoc_or_unknown(pkg: Package) -> bool | str:
+    """Applicability of EDX-03: e-documents, and packages whose kind cannot be recognised."""
+    return True if pkg.kind != "status" else EDOC_ONLY
+
+
+def _text(el: etree._Element | None) -> str:
+    return "" if el is None else (el.text or "")
+
+
+def _judged(findings: list[Finding], seen: int, what: str) -> Iterable[Finding] | Judgement:
+    """Findings, or not-applicable when the subject held nothing to judge."""
+    if not seen and not findings:
+        return not_applicable(f"the package has no {what} to judge")
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+@checks.loader("EDX-01", "EDX-17")
+def load(raw: RawSubject, ctx: CheckContext) -> Package:
+    """Parse the package safely; stop at EDX-01 (not UTF-8 XML) or EDX-17 (DTD, entities, XInclude)."""
+    try:
+        tree = parse_untrusted(raw.data)
+    except XMLProblem as problem:
+        requirement = "EDX-17" if problem.kind in ("doctype", "xinclude") else "EDX-01"
+        passed_ids = ("EDX-01",) if requirement == "EDX-17" and problem.kind == "xinclude" else ()
+        raise Stop(requirement, [Finding(problem.message, line=problem.line)], passed=passed_ids) from None
+    return Package(raw.name, raw.data, tree, schema_for(ctx.artefact("xsd")))
+
+
+# ---------------------------------------------------------------------------------------------- structure
+
+@checks.check("EDX-02")
+def root_element(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """The root is edXML in the QCVN 102:2016 namespace."""
+    qname = etree.QName(pkg.root)
+    if qname.localname != "edXML" or qname.namespace != EDXML_NS:
+        yield pkg.finding(pkg.root, f"the root element is {{{qname.namespace or ''}}}{qname.localname}, "
+                                    f"not edXML in namespace {EDXML_NS}", value=pkg.root.tag)
+
+
+def _unknown_children(pkg: Package, parent: etree._Element, allowed: Sequence[str]) -> Iterator[Finding]:
+    # The XSD reports unknown qualified elements; unqualified ones it skips, so they are judged here.
+    for el in parent.iterchildren("*"):
+        qname = etree.QName(el)
+        if qname.namespace is None and qname.localname not in allowed:
+            yield pkg.finding(el, f"element <{qname.localname}> is not part of the structure here "
+                                  f"(expected: {', '.join(allowed)})")
+
+
+def _count(pkg: Package, parent: etree._Element, name: str, low: int, high: int | None,
+           where: str) -> Iterator[Finding]:
+    found = pkg.children(parent, name)
+    if len(found) < low:
+        yield pkg.finding(parent, f"{where} has no {name} element" if low == 1 else
+                          f"{where} has {len(found)} {name} elements; at least {low} are required")
+    elif high is not None and len(found) > high:
+        yield pkg.finding(found[high], f"{where} has {len(found)} {name} elements; at most {high} is allowed")
+
+
+def _text_in_elements(pkg: Package, el: etree._Element) -> Iterator[Finding]:
+    if not is_blank(el.text):
+        yield pkg.finding(el, f"<{etree.QName(el).localname}> holds elements, so it may not hold text",
+                          value=(el.text or "").strip()[:80])
+
+
+@checks.check("EDX-03", applies=edoc_or_unknown)
+def envelope_structure(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """The envelope: header, body, manifest and attachments, as the structure defines them."""
+    if pkg.kind is None:
+        yield pkg.finding(pkg.root, "the package kind cannot be recognised: there is no "
+                                    "edXMLEnvelope/edXMLHeader/MessageHeader")
+    yield from _count(pkg, pkg.root, "edXMLEnvelope", 1, 1, "edXML")
+    yield from _count(pkg, pkg.root, "AttachmentEncoded", 0, 1, "edXML")
+    if pkg.envelope is not None:
+        yield from _count(pkg, pkg.envelope, "edXMLHeader", 1, 1, "edXMLEnvelope")
+        yield from _count(pkg, pkg.envelope, "edXMLBody", 1, 1, "edXMLEnvelope")
+    if pkg.header is not None:
+        yield from _count(pkg, pkg.header, "MessageHeader", 1, 1, "edXMLHeader")
+        if pkg.kind == "edoc":
+            yield from _count(pkg, pkg.header, "TraceHeaderList", 1, 1, "edXMLHeader")
+    body = pkg.child(pkg.envelope, "edXMLBody")
+    if body is not None:
+        yield from _count(pkg, body, "edXMLManifest", 1, 1, "edXMLBody")
+    references = pkg.children(pkg.manifest, "Reference")
+    for reference in references:
+        for name in EDXML_STRUCTURE["Reference"]:
+            yield from _count(pkg, reference, name, 1, 1, "Reference")
+    for attachment in pkg.attachments:
+        for name in EDXML_STRUCTURE["Attachment"]:
+            yield from _count(pkg, attachment, name, 1, 1, "Attachment")
+    if references and pkg.child(pkg.root, "AttachmentEncoded") is None:
+        yield pkg.finding(pkg.manifest if pkg.manifest is not None else pkg.root,
+                          f"the manifest has {len(references)} Reference(s) but the package has no AttachmentEncoded")
+    for el in pkg.root.iter(*[f"{{{EDXML_NS}}}{n}" for n in EDXML_STRUCTURE], *EDXML_STRUCTURE):
+        local = etree.QName(el).localname
+        yield from _unknown_children(pkg, el, EDXML_STRUCTURE[local])
+        yield from _text_in_elements(pkg, el)
+    if pkg.header is not None:
+        yield from _unknown_children(pkg, pkg.header, EDXML_STRUCTURE["edXMLHeader"])
+    yield from pkg.schema_findings("envelope")
+
+
+def _header_structure(pkg: Package, table: Sequence[Slot], label: str) -> Iterator[Finding]:
+    header = pkg.message_header
+    assert header is not None
+    allowed = [slot.name for slot in table]
+    for slot in table:
+        found = pkg.children(header, slot.name)
+        if len(found) < slot.min:
+            yield pkg.finding(header, f"the {label} MessageHeader has no {slot.name} element")
+        elif slot.max is not None and len(found) > slot.max:
+            yield pkg.finding(found[slot.max], f"{slot.name} appears {len(found)} times in the {label} MessageHeader; "
+                                               "it may appear once")
+        for el in found:
+            yield from _text_in_elements(pkg, el) if slot.children else ()
+            for name in slot.children:
+                if pkg.child(el, name) is None:
+                    yield pkg.finding(el, f"{slot.name} has no {name} element")
+            if slot.children:
+                yield from _unknown_children(pkg, el, (*slot.children, *(("Appendixes",)
+                                                       if slot.name == "OtherInfo" else ())))
+    for el in header.iterchildren("*"):
+        local, ns = etree.QName(el).localname, etree.QName(el).namespace
+        if ns in (None, EDXML_NS) and local not in allowed:
+            kind = "e-document" if label == "status" else "status"
+            yield pkg.finding(el, f"<{local}> does not belong in a {label} MessageHeader"
+                                  + (f" (it is a {kind} header element)" if ns == EDXML_NS else ""))
+    yield from _text_in_elements(pkg, header)
+    yield from pkg.schema_findings("header")
+
+
+@checks.check("EDX-04", applies=edoc)
+def edoc_header_elements(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """Every e-document MessageHeader element is present, with its listed sub-elements."""
+    yield from _header_structure(pkg, EDOC_HEADER, "e-document")
+
+
+@checks.check("STS-01", applies=status)
+def status_header_structure(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """The status MessageHeader structure, with no body and no TraceHeaderList."""
+    yield from _header_structure(pkg, STATUS_HEADER, "status")
+    for name in ("edXMLBody",):
+        for el in pkg.children(pkg.envelope, name):
+            yield pkg.finding(el, "a status package has no edXMLBody")
+    for el in pkg.children(pkg.header, "TraceHeaderList"):
+        yield pkg.finding(el, "a status package has no TraceHeaderList")
+
+
+# ---------------------------------------------------------------------------------------------- agencies
+
+@checks.check("EDX-05", applies=edoc)
+def sender_and_recipients(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """From/OrganId is filled, there is at least one To, and no two To share an OrganId."""
+    header = pkg.message_header
+    sender = pkg.walk(header, "From", "OrganId")
+    if sender is not None and is_blank(sender.text):
+        yield pkg.finding(sender, "From/OrganId is empty")
+    recipients = pkg.children(header, "To")
+    if not recipients:
+        yield pkg.finding(header, "the package has no To: at least one recipient is required")
+    seen: dict[str, etree._Element] = {}
+    for to in recipients:
+        organ = pkg.child(to, "OrganId")
+        value = _text(organ).strip()
+        if organ is None or not value:
+            continue
+        if value in seen:
+            yield pkg.finding(organ, f"To/OrganId '{value}' is repeated (first at line {seen[value].sourceline})",
+                              value=value)
+        else:
+            seen[value] = organ
+
+
+@cache
+def _level1_names(path: Path) -> dict[str, dict[str, str]]:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    return {c["letter"]: {"en": c["en"], "vi": c["vi"]} for c in data["codes"]}
+
+
+@checks.check("EDX-06")
+def organ_id_syntax_check(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Every OrganId follows the legacy QCVN 102 or the QĐ 20/2020 syntax; evidence names which."""
+    names = _level1_names(ctx.artefact("agency_codes"))
+    findings: list[Finding] = []
+    seen = []
+    for el in pkg.organ_ids():
+        value = _text(el)
+        syntax = organ_id_syntax(value)
+        if syntax is None:
+            findings.append(pkg.finding(
+                el, f"OrganId '{value}' matches neither the legacy QCVN 102:2016 syntax (NNN.NN.NN.ANN) "
+                    "nor the QĐ 20/2020 syntax (ANN[.GROUP]…, at most 35 characters of A-Z, 0-9 and '.')",
+                value=value))
+            continue
+        letter = value[-3] if syntax == "legacy" else value[0]
+        body = names.get(letter, {}).get(ctx.lang) or names.get(letter, {}).get("en")
+        seen.append({"value": value, "syntax": "QCVN 102:2016 (legacy)" if syntax == "legacy" else "QĐ 20/2020",
+                     "level1": letter + (f" ({body})" if body else " (not in the level-1 code list)"),
+                     "path": pkg.path(el)})
+    if findings:
+        return findings
+    if not seen:
+        return not_applicable("the package has no OrganId to judge")
+    return passed(f"all {len(seen)} OrganIds follow a known syntax", organ_ids=seen)
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+@checks.check("EDX-07", applies=edoc)
+def code_fields(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """CodeNumber is filled and ≤11 characters; CodeNotation is filled and ≤30."""
+    findings: list[Finding] = []
+    seen = 0
+    for name, limit in (("CodeNumber", 11), ("CodeNotation", 30)):
+        el = pkg.header_value("Code", name)
+        if el is None:
+            continue
+        seen += 1
+        value = _text(el)
+        if is_blank(value):
+            findings.append(pkg.finding(el, f"{name} is empty"))
+        elif char_length(value) > limit:
+            findings.append(pkg.finding(el, f"{name} has {char_length(value)} characters; at most {limit} allowed",
+                                        value=value))
+    return _judged(findings, seen, "Code")
+
+
+@checks.check("EDX-08", applies=edoc)
+def promulgation_dates(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """PromulgationDate is a real yyyy/MM/dd date, not in the future; DueDate is empty or a real date."""
+    findings: list[Finding] = []
+    seen = 0
+    el = pkg.header_value("PromulgationInfo", "PromulgationDate")
+    if el is not None:
+        seen += 1
+        value = _text(el)
+        day, problem = parse_date(value)
+        if day is None:
+            findings.append(pkg.finding(el, f"PromulgationDate '{value}' {problem}", value=value))
+        elif day > ctx.clock.today():
+            findings.append(pkg.finding(el, f"PromulgationDate '{value}' is in the future (today is "
+                                            f"{ctx.clock.today():%Y/%m/%d} in UTC+7)", value=value))
+    due = pkg.header_value("DueDate")
+    if due is not None:
+        seen += 1
+        value = _text(due)
+        if not is_blank(value):
+            day, problem = parse_date(value)
+            if day is None:
+                findings.append(pkg.finding(due, f"DueDate '{value}' {problem}", value=value))
+    return _judged(findings, seen, "PromulgationDate or DueDate")
+
+
+_LENGTHS = (
+    (("Subject",), 500, True),
+    (("Content",), 500, False),
+    (("DocumentType", "TypeName"), 100, False),
+    (("SignerInfo", "Position"), 100, False),
+    (("SignerInfo", "FullName"), 50, False),
+)
+
+
+@checks.check("EDX-09", applies=edoc)
+def field_lengths(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Subject is filled and ≤500; Content ≤500; TypeName ≤100; OrganName ≤200; Position ≤100; FullName ≤50."""
+    findings: list[Finding] = []
+    targets: list[tuple[etree._Element, str, int, bool]] = []
+    for names, limit, required in _LENGTHS:
+        el = pkg.header_value(*names)
+        if el is not None:
+            targets.append((el, "/".join(names), limit, required))
+    for holder in ("From", "To"):
+        for party in pkg.children(pkg.message_header, holder):
+            el = pkg.child(party, "OrganName")
+            if el is not None:
+                targets.append((el, f"{holder}/OrganName", 200, False))
+    for el, label, limit, required in targets:
+        value = _text(el)
+        if required and is_blank(value):
+            findings.append(pkg.finding(el, f"{label} is empty"))
+        elif char_length(value) > limit:
+            findings.append(pkg.finding(el, f"{label} has {char_length(value)} characters; at most {limit} allowed",
+                                        value=value[:120]))
+    return _judged(findings, len(targets), "length-limited field")
+
+
+@checks.check("EDX-10", applies=edoc)
+def other_info_values(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Priority is 0-4; PromulgationAmount and PageAmount are non-negative integers (PageAmount ≤999); Direction is boolean."""
+    other = pkg.header_value("OtherInfo")
+    if other is None:
+        return not_applicable("the package has no OtherInfo to judge")
+    findings: list[Finding] = []
+    priority = pkg.child(other, "Priority")
+    if priority is not None:
+        value = _text(priority).strip()
+        if value not in ("0", "1", "2", "3", "4"):
+            findings.append(pkg.finding(priority, f"Priority '{value}' is not one of 0, 1, 2, 3, 4", value=value))
+    for name in ("PromulgationAmount", "PageAmount"):
+        el = pkg.child(other, name)
+        value = _text(el).strip()
+        if el is None or not value:
+            continue
+        if not (value.isascii() and value.isdigit()):
+            findings.append(pkg.finding(el, f"{name} '{value}' is not a non-negative integer", value=value))
+        elif name == "PageAmount" and int(value) > 999:
+            findings.append(pkg.finding(el, f"PageAmount {int(value)} is over 999", value=value))
+    direction = pkg.child(other, "Direction")
+    value = _text(direction).strip()
+    if direction is not None and value and value not in ("true", "false"):
+        findings.append(pkg.finding(direction, f"Direction '{value}' is not 'true' or 'false'", value=value))
+    return findings
+
+
+@checks.check("EDX-11", applies=edoc)
+def document_type(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """DocumentType/Type is 1 or 2."""
+    el = pkg.header_value("DocumentType", "Type")
+    if el is None:
+        return not_applicable("the package has no DocumentType/Type to judge")
+    value = _text(el).strip()
+    if value not in ("1", "2"):
+        return [pkg.finding(el, f"DocumentType/Type '{value}' is not 1 or 2", value=value)]
+    return []
+
+
+@checks.check("EDX-12")
+def document_ids(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Every DocumentId is OrganId,yyyy/MM/dd,Number/Notation with a real date."""
+    findings: list[Finding] = []
+    seen = 0
+    for el in pkg.document_ids():
+        seen += 1
+        value = _text(el)
+        if is_blank(value):
+            findings.append(pkg.finding(el, "DocumentId is empty"))
+            continue
+        _, problem = parse_document_id(value)
+        if problem:
+            findings.append(pkg.finding(el, f"DocumentId '{value.strip()}' {problem}", value=value))
+    return _judged(findings, seen, "DocumentId")
+
+
+@checks.check("EDX-13", applies=edoc)
+def document_id_agrees(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """The header DocumentId agrees with From/OrganId, PromulgationDate and Code."""
+    el = pkg.header_value("DocumentId")
+    if el is None:
+        return not_applicable("the package has no header DocumentId to compare")
+    value = _text(el).strip()
+    doc_id, problem = parse_document_id(value)
+    if doc_id is None:
+        return [pkg.finding(el, f"DocumentId '{value}' cannot be compared with the header: it {problem}",
+                            value=value)]
+    findings = []
+    sender = _text(pkg.header_value("From", "OrganId")).strip()
+    if doc_id.organ_id != sender:
+        findings.append(pkg.finding(el, f"DocumentId names agency '{doc_id.organ_id}', but From/OrganId is "
+                                        f"'{sender}'", value=value))
+    day, _ = parse_date(_text(pkg.header_value("PromulgationInfo", "PromulgationDate")))
+    if day != doc_id.date:
+        findings.append(pkg.finding(el, f"DocumentId date {doc_id.date:%Y/%m/%d} differs from PromulgationDate "
+                                        f"'{_text(pkg.header_value('PromulgationInfo', 'PromulgationDate'))}'",
+                                    value=value))
+    number = _text(pkg.header_value("Code", "CodeNumber")).strip()
+    notation = _text(pkg.header_value("Code", "CodeNotation")).strip()
+    if (doc_id.number, doc_id.notation) != (number, notation):
+        findings.append(pkg.finding(el, f"DocumentId number '{doc_id.number}/{doc_id.notation}' differs from "
+                                        f"Code '{number}/{notation}'", value=value))
+    return findings
+
+
+@checks.check("EDX-14", applies=edoc)
+def trace_headers(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Every TraceHeader has an OrganId and a real yyyy/MM/dd HH:mm:ss Timestamp."""
+    traces = pkg.children(pkg.trace_list, "TraceHeader")
+    findings: list[Finding] = []
+    for trace in traces:
+        organ = pkg.child(trace, "OrganId")
+        if organ is None or is_blank(organ.text):
+            findings.append(pkg.finding(trace, "TraceHeader has no OrganId" if organ is None
+                                        else "TraceHeader/OrganId is empty"))
+        stamp = pkg.child(trace, "Timestamp")
+        if stamp is None:
+            findings.append(pkg.finding(trace, "TraceHeader has no Timestamp"))
+        else:
+            moment, problem = parse_timestamp(_text(stamp))
+            if moment is None:
+                findings.append(pkg.finding(stamp, f"Timestamp '{_text(stamp)}' {problem}", value=_text(stamp)))
+    findings += pkg.schema_findings("trace")
+    return _judged(findings, len(traces), "TraceHeader")
+
+
+_BUSINESS_CHILDREN = ("DocumentId", "BussinessDocType", "BussinessDocReason", "Paper", "StaffInfo")
+
+
+@checks.check("EDX-15", applies=edoc)
+def business_document(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """BussinessDocType is 0-3; type 2 carries BussinessDocumentInfo; type 3 a ReplacementInfoList."""
+    business = pkg.business
+    if business is None:
+        return not_applicable("the package has no Bussiness element (it may be absent)")
+    findings = [pkg.finding(business, f"Bussiness has no {name} element")
+                for name in _BUSINESS_CHILDREN if pkg.child(business, name) is None]
+    doc_type = pkg.child(business, "BussinessDocType")
+    value = _text(doc_type).strip()
+    if doc_type is not None and value not in ("0", "1", "2", "3"):
+        findings.append(pkg.finding(doc_type, f"BussinessDocType '{value}' is not 0, 1, 2 or 3", value=value))
+    if value == "2" and pkg.child(business, "BussinessDocumentInfo") is None:
+        findings.append(pkg.finding(business, "BussinessDocType 2 (update) carries no BussinessDocumentInfo"))
+    if value == "3":
+        infos = pkg.replacement_infos()
+        if not infos:
+            findings.append(pkg.finding(business, "BussinessDocType 3 (replacement) carries no "
+                                                  "ReplacementInfoList with a ReplacementInfo"))
+        for info in infos:
+            if is_blank(_text(pkg.child(info, "DocumentId"))):
+                findings.append(pkg.finding(info, "ReplacementInfo has no filled DocumentId"))
+            organs = pkg.children(pkg.child(info, "OrganIdList"), "OrganId")
+            if not organs:
+                findings.append(pkg.finding(info, "ReplacementInfo has no OrganIdList with an OrganId"))
+    findings += pkg.schema_findings("business")
+    return findings
+
+
+def _content_id(el: etree._Element | None) -> str:
+    value = _text(el).strip()
+    return value[4:].strip() if value.lower().startswith("cid:") else value
+
+
+@checks.check("EDX-16", applies=edoc)
+def attachments_match(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Manifest references and attachments match one to one; every attachment is valid base64."""
+    references = pkg.children(pkg.manifest, "Reference")
+    attachments = pkg.attachments
+    if not references and not attachments:
+        return not_applicable("the package has no references and no attachments")
+    findings: list[Finding] = []
+    sides = {}
+    for label, items in (("manifest Reference", references), ("Attachment", attachments)):
+        ids = Counter(_content_id(pkg.child(el, "ContentId")) for el in items)
+        for el in items:
+            cid = _content_id(pkg.child(el, "ContentId"))
+            if not cid:
+                findings.append(pkg.finding(el, f"{label} has no ContentId"))
+            elif ids[cid] > 1:
+                findings.append(pkg.finding(el, f"ContentId '{cid}' is used by {ids[cid]} {label} elements",
+                                            value=cid))
+                ids[cid] = 1  # report a duplicate once
+        sides[label] = {cid for cid in ids if cid}
+    for cid in sorted(sides["manifest Reference"] - sides["Attachment"]):
+        findings.append(Finding(f"manifest Reference '{cid}' has no Attachment with that ContentId", value=cid,
+                                path=pkg.path(pkg.manifest) if pkg.manifest is not None else None))
+    for el in attachments:
+        cid = _content_id(pkg.child(el, "ContentId"))
+        if cid and cid not in sides["manifest Reference"]:
+            findings.append(pkg.finding(el, f"Attachment '{cid}' is not referenced by the manifest", value=cid))
+        encoded = pkg.child(el, "ContentTransferEncoded")
+        if encoded is not None:
+            problem = base64_problem(_text(encoded))
+            if problem:
+                findings.append(pkg.finding(encoded, f"ContentTransferEncoded of '{cid}' {problem}"))
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------- security
+
+@checks.check("EDX-18", applies=lambda pkg: True)
+def signature(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """A present signature verifies over the whole package and chains to the trust anchors."""
+    return judge_signature(pkg, ctx, claimed="edxml.signature" in ctx.claims)
+
+
+@checks.check("EDX-19")
+def signature_algorithms(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Signature and digest algorithms are not SHA-1."""
+    signatures = pkg.signatures()
+    if not signatures:
+        return not_applicable("the package has no XMLDSig signature")
+    return list(weak_algorithms(pkg, signatures))
+
+
+@checks.check("EDX-20")
+def qualified_elements(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """Elements of the package are namespace-qualified (some hubs reject unqualified children)."""
+    reported = 0
+    for el in pkg.root.iter("*"):
+        if etree.QName(el).namespace is None:
+            parent = el.getparent()
+            # Report the top of an unqualified subtree once, not every descendant.
+            if parent is None or etree.QName(parent).namespace is not None:
+                reported += 1
+                if reported <= 20:
+                    yield pkg.finding(el, f"<{etree.QName(el).localname}> has no namespace; "
+                                          f"edXML elements belong to {EDXML_NS}")
+
+
+@checks.check("EDX-21", applies=edoc)
+def email_addresses(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Filled e-mail fields are syntactically valid addresses."""
+    from email_validator import EmailNotValidError, validate_email
+
+    fields = [*(pkg.child(p, "Email") for p in (*pkg.children(pkg.message_header, "From"),
+                                                *pkg.children(pkg.message_header, "To"))),
+              pkg.walk(pkg.business, "StaffInfo", "Email")]
+    present = [el for el in fields if el is not None and not is_blank(el.text)]
+    findings = []
+    for el in present:
+        value = _text(el).strip()
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            findings.append(pkg.finding(el, f"e-mail '{value}' is not a valid address: {exc}", value=value))
+    return _judged(findings, len(present), "filled e-mail field")
+
+
+@checks.check("EDX-22", applies=lambda pkg: pkg.kind is not None or "the package kind is unknown")
+def header_order(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """MessageHeader children appear in the order of the tables."""
+    table = EDOC_HEADER if pkg.kind == "edoc" else STATUS_HEADER
+    rank = {slot.name: i for i, slot in enumerate(table)}
+    highest = -1
+    previous = ""
+    assert pkg.message_header is not None
+    for el in pkg.message_header.iterchildren("*"):
+        qname = etree.QName(el)
+        if qname.namespace not in (None, EDXML_NS) or qname.localname not in rank:
+            continue
+        position = rank[qname.localname]
+        if position < highest:
+            yield pkg.finding(el, f"<{qname.localname}> comes after <{previous}>; the table puts it before")
+            return
+        highest, previous = position, qname.localname
+
+
+# ---------------------------------------------------------------------------------------------- status
+
+@checks.check("STS-02", applies=status)
+def status_code(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
+    """StatusCode is one of 01-06, 13, 15, 16, written with two digits."""
+    for el in pkg.children(pkg.message_header, "StatusCode"):
+        value = _text(el).strip()
+        if value not in STATUS_CODES:
+            yield pkg.finding(el, f"StatusCode '{value}' is not one of {', '.join(STATUS_CODES)}", value=value)
+
+
+@checks.check("STS-03", applies=status)
+def status_dates(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """Timestamp is yyyy/MM/dd HH:mm:ss; ResponseFor/PromulgationDate is a real yyyy/MM/dd date."""
+    findings: list[Finding] = []
+    seen = 0
+    stamp = pkg.header_value("Timestamp")
+    if stamp is not None:
+        seen += 1
+        moment, problem = parse_timestamp(_text(stamp))
+        if moment is None:
+            findings.append(pkg.finding(stamp, f"Timestamp '{_text(stamp)}' {problem}", value=_text(stamp)))
+    for response in pkg.response_fors():
+        el = pkg.child(response, "PromulgationDate")
+        if el is not None:
+            seen += 1
+            day, problem = parse_date(_text(el))
+            if day is None:
+                findings.append(pkg.finding(el, f"ResponseFor/PromulgationDate '{_text(el)}' {problem}",
+                                            value=_text(el)))
+    return _judged(findings, seen, "Timestamp or ResponseFor/PromulgationDate")
+
+
+@checks.check("STS-04", applies=status)
+def status_response_for(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
+    """ResponseFor has OrganId, Code and DocumentId filled, and the DocumentId is well-formed."""
+    responses = pkg.response_fors()
+    findings: list[Finding] = []
+    for response in responses:
+        for name in ("OrganId", "Code", "DocumentId"):
+            el = pkg.child(response, name)
+            if el is not None and is_blank(el.text):
+                findings.append(pkg.finding(el, f"ResponseFor/{name} is empty"))
+        doc = pkg.child(response, "DocumentId")
+        if doc is not None and not is_blank(doc.text):
+            _, problem = parse_document_id(_text(doc))
+            if problem:
+                findings.append(pkg.finding(doc, f"ResponseFor/DocumentId '{_text(doc).strip()}' {problem}",
+                                            value=_text(doc)))
+    return _judged(findings, len(responses), "ResponseFor")
+
+
+__all__ = ["DSIG_NS", "ORGANIZATION", "checks"]

@@ -1,0 +1,126 @@
+"""Lexical rules of edXML values: dates, times, agency codes, DocumentIds, base64, lengths."""
+
+from __future__ import annotations
+
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+__all__ = [
+    "LEGACY_ORGAN_ID",
+    "QD20_ORGAN_ID",
+    "DocumentId",
+    "base64_problem",
+    "char_length",
+    "is_blank",
+    "organ_id_syntax",
+    "parse_date",
+    "parse_document_id",
+    "parse_timestamp",
+]
+
+LEGACY_ORGAN_ID = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", re.ASCII)
+QD20_ORGAN_ID = re.compile(r"[A-Y]\d{2}(?:\.[A-Z0-9]+)*", re.ASCII)
+_DATE = re.compile(r"(\d{4})/(\d{2})/(\d{2})", re.ASCII)
+_TIMESTAMP = re.compile(r"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})", re.ASCII)
+_XML_SPACE = " \t\r\n"
+# xs:base64Binary: the unused bits of the last character before padding must be zero.
+_B64_ONE_PAD = frozenset(b"AEIMQUYcgkosw048")
+_B64_TWO_PAD = frozenset(b"AQgw")
+_B64_DROP = bytes.maketrans(b"", b"")
+
+
+def is_blank(text: str | None) -> bool:
+    """Whether a value is empty or XML white space only."""
+    return not text or not text.strip(_XML_SPACE)
+
+
+def char_length(text: str) -> int:
+    """Length in Unicode code points after NFC, so decomposed Vietnamese is not counted twice."""
+    return len(unicodedata.normalize("NFC", text)) if not text.isascii() else len(text)
+
+
+def parse_date(text: str) -> tuple[date | None, str | None]:
+    """A ``yyyy/MM/dd`` date, or None and what is wrong with it."""
+    value = text.strip(_XML_SPACE)
+    match = _DATE.fullmatch(value)
+    if not match:
+        return None, "is not in the form yyyy/MM/dd"
+    try:
+        return date(*map(int, match.groups())), None
+    except ValueError:
+        return None, "is not a real date"
+
+
+def parse_timestamp(text: str) -> tuple[datetime | None, str | None]:
+    """A ``yyyy/MM/dd HH:mm:ss`` date and time, or None and what is wrong with it."""
+    value = text.strip(_XML_SPACE)
+    match = _TIMESTAMP.fullmatch(value)
+    if not match:
+        return None, "is not in the form yyyy/MM/dd HH:mm:ss"
+    try:
+        return datetime(*map(int, match.groups())), None
+    except ValueError:
+        return None, "is not a real date and time"
+
+
+def organ_id_syntax(value: str) -> str | None:
+    """Which agency-code syntax ``value`` follows: ``legacy``, ``qd20``, or None for neither."""
+    if LEGACY_ORGAN_ID.fullmatch(value):
+        return "legacy"
+    if len(value) <= 35 and QD20_ORGAN_ID.fullmatch(value):
+        return "qd20"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentId:
+    """The parts of ``OrganId,yyyy/MM/dd,Number/Notation``."""
+
+    organ_id: str
+    date: date
+    number: str
+    notation: str
+
+
+def parse_document_id(text: str) -> tuple[DocumentId | None, str | None]:
+    """A DocumentId split into its parts, or None and what is wrong with it."""
+    value = text.strip(_XML_SPACE)
+    parts = value.split(",")
+    if len(parts) != 3:
+        return None, f"has {len(parts)} comma-separated parts, not 3 (OrganId,yyyy/MM/dd,Number/Notation)"
+    organ, day, code = parts
+    if organ_id_syntax(organ) is None:
+        return None, f"starts with '{organ}', which is not an agency code of either syntax"
+    when, problem = parse_date(day)
+    if when is None:
+        return None, f"has date '{day}', which {problem}"
+    number, slash, notation = code.partition("/")
+    if not slash or not number or not notation:
+        return None, f"has '{code}' where Number/Notation is expected (both sides of the first '/' filled)"
+    return DocumentId(organ, when, number, notation), None
+
+
+def base64_problem(text: str) -> str | None:
+    """What makes ``text`` invalid as ``xs:base64Binary`` (white space allowed), or None."""
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError:
+        return "contains characters outside the base64 alphabet"
+    compact = data.translate(_B64_DROP, b" \t\r\n")
+    if not compact:
+        return "is empty"
+    if len(compact) % 4:
+        return f"has {len(compact)} base64 characters, not a multiple of 4"
+    try:
+        binascii.a2b_base64(compact, strict_mode=True)
+    except binascii.Error as exc:
+        return f"is not valid base64 ({exc})"
+    if compact.endswith(b"=="):
+        if compact[-3] not in _B64_TWO_PAD:
+            return "has non-zero padding bits before '==' (not canonical xs:base64Binary)"
+    elif compact.endswith(b"=") and compact[-2] not in _B64_ONE_PAD:
+        return "has non-zero padding bits before '=' (not canonical xs:base64Binary)"
+    return None
