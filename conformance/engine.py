@@ -16,7 +16,7 @@ from .profiles import Profile, load_profile
 from .registry import CheckContext, Checks, RawSubject
 from .report import ReportBuilder
 
-__all__ = ["Batch", "iter_subject_files", "validate_files"]
+__all__ = ["Batch", "iter_subject_files", "judge_file", "subject_name", "validate_files"]
 
 CHUNK = 32
 
@@ -35,7 +35,8 @@ def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterat
                               hint="give message files or folders that exist")
 
 
-def _subject_name(path: Path, roots: tuple[Path, ...]) -> str:
+def subject_name(path: Path, roots: tuple[Path, ...]) -> str:
+    """How a file is named in reports: relative to the folder given on the command line, with that folder."""
     for root in roots:
         if root.is_dir() and path.is_relative_to(root):
             return path.relative_to(root.parent).as_posix() if root.name else path.as_posix()
@@ -52,8 +53,9 @@ class Batch:
     subjects: int
 
 
-def _judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, name: str,
-                max_bytes: int) -> SubjectReport:
+def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, name: str,
+               max_bytes: int) -> SubjectReport:
+    """Read one file under the size cap and judge it; an unreadable file is inconclusive."""
     reqs = dict(profile.requirements)
     try:
         size = path.stat().st_size
@@ -80,7 +82,7 @@ def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: lis
     listed: list[Result] = []
     omitted: set[str] = set()
     for path, name in items:
-        report = _judge_file(profile, checks, ctx, path, name, max_bytes)
+        report = judge_file(profile, checks, ctx, path, name, max_bytes)
         for result in report.results:
             per = counts.setdefault(result.requirement, {})
             per[result.outcome.value] = per.get(result.outcome.value, 0) + 1
@@ -108,7 +110,7 @@ def _worker_batch(items: list[tuple[Path, str]]) -> Batch:
 def _chunks(files: Iterator[Path], roots: tuple[Path, ...], size: int) -> Iterator[list[tuple[Path, str]]]:
     chunk: list[tuple[Path, str]] = []
     for path in files:
-        chunk.append((path, _subject_name(path, roots)))
+        chunk.append((path, subject_name(path, roots)))
         if len(chunk) == size:
             yield chunk
             chunk = []
