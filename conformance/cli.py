@@ -133,11 +133,20 @@ def common_options(func: F) -> F:
     return func
 
 
-def _reproduce(clock: Clock) -> str:
-    args = sys.argv[1:]
-    if "--now" not in args and not any(a.startswith("--now=") for a in args):
-        args = [*args, "--now", clock.now().isoformat()]
-    return shlex.join(["conformance", *args])
+def _reproduce(command: str, clock: Clock, *, repeat: dict[str, Any], single: dict[str, Any],
+               args: Any) -> str:
+    """The command line that reproduces a run: every option that changes results, with the clock pinned."""
+    words = ["conformance", command]
+    for flag, values in repeat.items():
+        for value in values:
+            words += [flag, str(value)]
+    for flag, value in single.items():
+        if value is True:
+            words.append(flag)
+        elif value not in (None, False):
+            words += [flag, str(value)]
+    words += ["--now", clock.now().isoformat(), *map(str, args)]
+    return shlex.join(words)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -227,7 +236,7 @@ def validate_cmd(profile_names: tuple[str, ...], target_file: Path | None, max_b
                  seed: int | None, lang: str, trust: tuple[Path, ...], claims: tuple[str, ...], list_passes: bool,
                  max_examples: int | None, now: str | None) -> None:
     """Validate message files or folders offline."""
-    clock = parse_now(now) if now else Clock()
+    clock = parse_now(now) if now else Clock.start()
     profiles = [_profile(name) for name in profile_names]
     for path in paths:
         if not path.exists():
@@ -235,7 +244,10 @@ def validate_cmd(profile_names: tuple[str, ...], target_file: Path | None, max_b
     opts = ValidateOptions(
         profiles=profiles, paths=list(paths), clock=clock, out_dir=out_dir, formats=formats or FORMATS, jobs=jobs,
         seed=seed, lang=lang, trust=list(trust), claims=list(claims), list_passes=list_passes, max_bytes=max_bytes,
-        target=load_target(target_file) if target_file else None, reproduce=_reproduce(clock),
+        target=load_target(target_file) if target_file else None,
+        reproduce=_reproduce("validate", clock, repeat={"-p": profile_names, "--trust": trust, "--claim": claims},
+                             single={"-t": target_file, "--max-bytes": max_bytes, "--seed": seed,
+                                     "--list-passes": list_passes}, args=paths),
     )
     with _progress("validating") as progress:
         report, written = validate(opts, progress)
@@ -250,7 +262,7 @@ def demo_cmd(out_dir: Path | None, formats: tuple[str, ...], jobs: int, seed: in
              trust: tuple[Path, ...], claims: tuple[str, ...], list_passes: bool, max_examples: int | None,
              now: str | None) -> None:
     """Build the bundled reference inputs, run every profile that has a demo, write reports/demo/."""
-    clock = parse_now(now) if now else Clock()
+    clock = parse_now(now) if now else Clock.start()
     target_dir = out_dir or Path("reports") / "demo"
     inputs_dir = target_dir / "inputs"
     profiles = [p for p in discover().values() if p.demo_corpus]
@@ -266,10 +278,9 @@ def demo_cmd(out_dir: Path | None, formats: tuple[str, ...], jobs: int, seed: in
         anchors += inputs.trust_anchors
         demo_claims += inputs.claims
     folders = sorted({p.parent for p in paths})
-    reproduce = shlex.join(["conformance", "validate", *(a for p in profiles for a in ("-p", p.id)),
-                            *(a for anchor in anchors for a in ("--trust", str(anchor))),
-                            *(a for c in demo_claims for a in ("--claim", c)),
-                            "--now", clock.now().isoformat(), *map(str, folders)])
+    reproduce = _reproduce("validate", clock, repeat={"-p": [p.id for p in profiles], "--trust": anchors,
+                                                      "--claim": demo_claims},
+                           single={"--list-passes": True}, args=folders)
     opts = ValidateOptions(
         profiles=profiles, paths=folders, clock=clock, out_dir=target_dir, formats=formats or FORMATS, jobs=jobs,
         seed=seed, lang=lang, trust=anchors, claims=demo_claims, list_passes=True, command="demo",

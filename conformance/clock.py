@@ -18,6 +18,11 @@ class Clock:
 
     pinned: datetime | None = None
 
+    @classmethod
+    def start(cls) -> Clock:
+        """A clock frozen at this instant (to the second), so one run reads one "now"."""
+        return cls(datetime.now(timezone.utc).replace(microsecond=0))
+
     def now(self) -> datetime:
         """The current instant, in UTC+7."""
         return (self.pinned or datetime.now(timezone.utc)).astimezone(VIETNAM)

@@ -58,7 +58,7 @@ class _State:
 
     def __init__(self, config: pytest.Config) -> None:
         now = config.getoption("conformance_now")
-        self.clock = parse_now(now) if now else Clock()
+        self.clock = parse_now(now) if now else Clock.start()
         self.profiles = [resolve_profile(name) for name in config.getoption("conformance_profile")]
         self.paths = [Path(p) for p in config.getoption("conformance_messages")]
         self.claims = frozenset(config.getoption("conformance_claim"))

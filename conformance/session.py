@@ -29,7 +29,7 @@ class ValidateOptions:
 
     profiles: Sequence[Profile]
     paths: Sequence[Path]
-    clock: Clock = field(default_factory=Clock)
+    clock: Clock = field(default_factory=Clock.start)
     out_dir: Path | None = None
     formats: Sequence[str] = ("json", "html", "junit", "allure")
     jobs: int = 1
