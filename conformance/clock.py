@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from .errors import ConfigError
 
@@ -21,11 +21,11 @@ class Clock:
     @classmethod
     def start(cls) -> Clock:
         """A clock frozen at this instant (to the second), so one run reads one "now"."""
-        return cls(datetime.now(timezone.utc).replace(microsecond=0))
+        return cls(datetime.now(UTC).replace(microsecond=0))
 
     def now(self) -> datetime:
         """The current instant, in UTC+7."""
-        return (self.pinned or datetime.now(timezone.utc)).astimezone(VIETNAM)
+        return (self.pinned or datetime.now(UTC)).astimezone(VIETNAM)
 
     def today(self) -> date:
         """Today's calendar date in Vietnam."""

@@ -55,7 +55,10 @@ def make_result(
     return Result(req.id, profile, req.level, outcome, subject, message, ev, duration_ms)
 
 
-def _run_check(check: Check, subject: object, ctx: CheckContext) -> tuple[Outcome, str | None, list[Finding], dict[str, object]]:
+CheckOutput = tuple[Outcome, str | None, list[Finding], dict[str, object]]
+
+
+def _run_check(check: Check, subject: object, ctx: CheckContext) -> CheckOutput:
     if check.applies is not None:
         verdict = check.applies(subject)
         if verdict is not True:

@@ -179,8 +179,8 @@ class _Engine:
             if key == _RESULT_KEY:
                 self.state.results.append(Result.from_json(json.loads(str(value))))
             elif key == _OMITTED_KEY:
-                profile, rid, _ = value  # type: ignore[misc]
-                self.state.omitted.setdefault(str(profile), set()).add(str(rid))
+                omitted = list(value)  # type: ignore[call-overload]
+                self.state.omitted.setdefault(str(omitted[0]), set()).add(str(omitted[1]))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Write the reports once every item has run (on the controller only)."""

@@ -93,7 +93,7 @@ def inconclusive(reason: str, *findings: Finding, **evidence: Any) -> Judgement:
     return Judgement(Outcome.INCONCLUSIVE, reason, findings=findings, evidence=evidence)
 
 
-class Stop(Exception):  # noqa: N818 - a control-flow signal, not an error of the tool
+class Stop(Exception):
     """Raised by a loader: the subject cannot be read safely, so no other rule is evaluated."""
 
     def __init__(self, requirement: str, findings: Iterable[Finding], *, passed: Iterable[str] = ()) -> None:

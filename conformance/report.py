@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from . import __version__
@@ -97,7 +97,7 @@ class ReportBuilder:
         return {
             "format": FORMAT,
             "id": str(uuid.uuid4()),
-            "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "tool": {"name": TOOL_NAME, "version": __version__},
             "command": command,
             "lang": lang,

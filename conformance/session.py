@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ class DemoInputs:
 
 def default_out_dir(label: str) -> Path:
     """``reports/<UTC timestamp>-<label>/``."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path("reports") / f"{stamp}-{label}"
 
 
@@ -66,7 +66,8 @@ def _readable(paths: Sequence[Path], what: str) -> tuple[Path, ...]:
     return tuple(paths)
 
 
-def _context(profile: Profile, opts: ValidateOptions, claims: frozenset[str], anchors: tuple[Path, ...]) -> CheckContext:
+def _context(profile: Profile, opts: ValidateOptions, claims: frozenset[str],
+             anchors: tuple[Path, ...]) -> CheckContext:
     return CheckContext(
         profile_id=profile.id,
         clock=opts.clock,

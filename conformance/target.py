@@ -85,12 +85,13 @@ class Target:
 
     def redacted(self) -> dict[str, Any]:
         """The target as written into reports: credentials are ``***``."""
-        return _redact(self.data)
+        redacted: dict[str, Any] = _redact(self.data)
+        return redacted
 
 
 def _redact(value: Any, key: str | None = None) -> Any:
     if isinstance(value, Mapping):
-        return {k: _redact(v, k) for k, v in value.items()}
+        return {str(k): _redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v, key) for v in value]
     if key in SECRET_KEYS and isinstance(value, str):

@@ -22,6 +22,7 @@ __all__ = [
     "element_path",
     "load_schema",
     "parse_untrusted",
+    "source_line",
 ]
 
 DEFAULT_MAX_DEPTH = 256
@@ -38,7 +39,7 @@ _PROLOG_SKIP = re.compile(rb"\s+|<!--.*?-->|<\?.*?\?>", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
-class XMLProblem(Exception):  # noqa: N818 - a finding about the input, not an error of the tool
+class XMLProblem(Exception):
     """Why untrusted XML could not be read: ``kind`` is encoding, syntax, depth, doctype or xinclude."""
 
     kind: str
@@ -98,6 +99,17 @@ def _doctype_in_prolog(body: bytes) -> int | None:
     return None
 
 
+def source_line(el: etree._Element) -> int | None:
+    """The line ``el`` starts on, when the parser knows it."""
+    line: object = el.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _line(exc: etree.XMLSyntaxError) -> int | None:
+    line: object = exc.lineno
+    return line if isinstance(line, int) else None
+
+
 def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree._ElementTree:
     """Parse untrusted bytes as UTF-8 XML, or raise :class:`XMLProblem` saying what is wrong and where."""
     body = _check_encoding(data)
@@ -111,22 +123,23 @@ def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
         message = str(exc.msg or exc)
         if "Excessive depth" in message:
             raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
-                             exc.lineno) from None
-        raise XMLProblem("syntax", f"not well-formed XML: {message}", exc.lineno) from None
+                             _line(exc)) from None
+        raise XMLProblem("syntax", f"not well-formed XML: {message}", _line(exc)) from None
     tree = root.getroottree()
-    if tree.docinfo.doctype:  # defence in depth: the prolog scan should have caught it
+    # Defence in depth: the prolog scan above should already have refused it.
+    if tree.docinfo.doctype:  # type: ignore[union-attr]
         raise XMLProblem("doctype", "the package has a DOCTYPE declaration; it is refused", 1)
     too_deep = _TOO_DEEP.get(max_depth)
     if too_deep is None:
         too_deep = _TOO_DEEP[max_depth] = etree.XPath("/*" * (max_depth + 1))
     deep = too_deep(tree)
-    if deep:
+    if isinstance(deep, list) and deep and isinstance(deep[0], etree._Element):
         raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
-                         deep[0].sourceline)
+                         source_line(deep[0]))
     for ns in XINCLUDE_NAMESPACES:
         for el in root.iter(f"{{{ns}}}*"):
             raise XMLProblem("xinclude", f"the package has an XInclude element <{etree.QName(el).localname}> "
-                                         "(never processed); it is refused", el.sourceline)
+                                         "(never processed); it is refused", source_line(el))
     return tree
 
 

@@ -44,6 +44,8 @@ def write_json(report: Mapping[str, Any], out_dir: Path) -> Path:
     """Write ``report.json`` (UTF-8, not ASCII-escaped, so Vietnamese stays readable)."""
     path = out_dir / "report.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    # Lone surrogates (an undecodable file name, say) become \udXXX escapes: still valid JSON.
+    text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
     tmp.replace(path)
     return path

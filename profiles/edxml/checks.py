@@ -147,6 +147,9 @@ def envelope_structure(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
     if pkg.envelope is not None:
         yield from _count(pkg, pkg.envelope, "edXMLHeader", 1, 1, "edXMLEnvelope")
         yield from _count(pkg, pkg.envelope, "edXMLBody", 1, 1, "edXMLEnvelope")
+        body = pkg.child(pkg.envelope, "edXMLBody")
+        if pkg.header is not None and body is not None and pkg.envelope.index(body) < pkg.envelope.index(pkg.header):
+            yield pkg.finding(body, "edXMLBody comes before edXMLHeader; the envelope holds the header, then the body")
     if pkg.header is not None:
         yield from _count(pkg, pkg.header, "MessageHeader", 1, 1, "edXMLHeader")
         if pkg.kind == "edoc":
@@ -359,7 +362,7 @@ def field_lengths(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgem
 
 @checks.check("EDX-10", applies=edoc)
 def other_info_values(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
-    """Priority is 0-4; PromulgationAmount and PageAmount are non-negative integers (PageAmount ≤999); Direction is boolean."""
+    """Priority is 0-4; the amounts are non-negative integers (PageAmount ≤999); Direction is a boolean."""
     other = pkg.header_value("OtherInfo")
     if other is None:
         return not_applicable("the package has no OtherInfo to judge")
@@ -423,8 +426,8 @@ def document_id_agrees(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | J
     value = _text(el).strip()
     doc_id, problem = parse_document_id(value)
     if doc_id is None:
-        return [pkg.finding(el, f"DocumentId '{value}' cannot be compared with the header: it {problem}",
-                            value=value)]
+        # EDX-12 already fails a malformed DocumentId; agreement can only be judged on a well-formed one.
+        return not_applicable(f"the header DocumentId '{value}' is malformed ({problem}); EDX-12 reports it")
     findings = []
     sender = _text(pkg.header_value("From", "OrganId")).strip()
     if doc_id.organ_id != sender:
@@ -555,13 +558,13 @@ def signature_algorithms(pkg: Package, ctx: CheckContext) -> Iterable[Finding] |
 
 @checks.check("EDX-20")
 def qualified_elements(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
-    """Elements of the package are namespace-qualified (some hubs reject unqualified children)."""
+    """Elements below the root are namespace-qualified (some hubs reject unqualified children)."""
     reported = 0
-    for el in pkg.root.iter("*"):
+    for el in pkg.root.iterdescendants("*"):
         if etree.QName(el).namespace is None:
             parent = el.getparent()
             # Report the top of an unqualified subtree once, not every descendant.
-            if parent is None or etree.QName(parent).namespace is not None:
+            if parent is pkg.root or etree.QName(parent).namespace is not None:
                 reported += 1
                 if reported <= 20:
                     yield pkg.finding(el, f"<{etree.QName(el).localname}> has no namespace; "

@@ -25,21 +25,21 @@ def tally(level: Level, *outcomes: Outcome, feature: str | None = None, rid: str
     return t
 
 
-M, R, O = Level.MANDATORY, Level.RECOMMENDED, Level.OPTIONAL
-P, F, I, E, NA = Outcome.PASS, Outcome.FAIL, Outcome.INCONCLUSIVE, Outcome.ERROR, Outcome.NOT_APPLICABLE
+M, R, OPT = Level.MANDATORY, Level.RECOMMENDED, Level.OPTIONAL
+P, F, INC, E, NA = Outcome.PASS, Outcome.FAIL, Outcome.INCONCLUSIVE, Outcome.ERROR, Outcome.NOT_APPLICABLE
 
 
 @pytest.mark.parametrize(("tallies", "claims", "expected"), [
     ([tally(M, P, P)], set(), Verdict.CONFORMANT),
     ([tally(M, P, F)], set(), Verdict.NON_CONFORMANT),
-    ([tally(M, P, I)], set(), Verdict.INCONCLUSIVE),
+    ([tally(M, P, INC)], set(), Verdict.INCONCLUSIVE),
     ([tally(M, P, E)], set(), Verdict.INCONCLUSIVE),
     ([tally(M, F, E)], set(), Verdict.NON_CONFORMANT),  # a failure outweighs an error elsewhere
     ([tally(M, P), tally(R, F, rid="X-02")], set(), Verdict.CONFORMANT),  # a warning only
-    ([tally(M, P), tally(O, NA, feature="f", rid="X-02")], set(), Verdict.CONFORMANT),
-    ([tally(M, P), tally(O, I, NA, feature="f", rid="X-02")], set(), Verdict.INCONCLUSIVE),  # present, unclaimed
-    ([tally(M, P), tally(O, F, feature="f", rid="X-02")], set(), Verdict.NON_CONFORMANT),  # broken, unclaimed
-    ([tally(M, P), tally(O, NA, feature="f", rid="X-02")], {"f"}, Verdict.CONFORMANT),
+    ([tally(M, P), tally(OPT, NA, feature="f", rid="X-02")], set(), Verdict.CONFORMANT),
+    ([tally(M, P), tally(OPT, INC, NA, feature="f", rid="X-02")], set(), Verdict.INCONCLUSIVE),  # present, unclaimed
+    ([tally(M, P), tally(OPT, F, feature="f", rid="X-02")], set(), Verdict.NON_CONFORMANT),  # broken, unclaimed
+    ([tally(M, P), tally(OPT, NA, feature="f", rid="X-02")], {"f"}, Verdict.CONFORMANT),
     ([tally(M, NA)], set(), Verdict.CONFORMANT),
 ])
 def test_roll_up(tallies: list[RequirementTally], claims: set[str], expected: Verdict) -> None:
@@ -51,7 +51,7 @@ def test_untested_mandatory_is_inconclusive_never_a_pass() -> None:
 
 
 def test_untested_claimed_optional_is_inconclusive_but_unclaimed_is_not() -> None:
-    optional = tally(O, feature="f")
+    optional = tally(OPT, feature="f")
     assert roll_up([optional], frozenset({"f"}), ["X-01"]) is Verdict.INCONCLUSIVE
     assert roll_up([optional], frozenset(), ["X-01"]) is Verdict.CONFORMANT
 
@@ -68,8 +68,8 @@ def test_exit_codes() -> None:
 
 
 def test_worst_outcome_precedence() -> None:
-    assert worst_outcome([NA, P, I, E, F]) is F
-    assert worst_outcome([NA, P, I]) is I
-    assert worst_outcome([E, I]) is E
+    assert worst_outcome([NA, P, INC, E, F]) is F
+    assert worst_outcome([NA, P, INC]) is INC
+    assert worst_outcome([E, INC]) is E
     assert worst_outcome([NA, P]) is P
     assert worst_outcome([]) is None
