@@ -1,8 +1,9 @@
 """``junit.xml``: one testsuite per profile, one testcase per listed result and one per requirement.
 
 A listed result becomes a testcase named after its subject, with classname ``<profile>.<requirement>``:
-``fail`` carries a ``<failure>``, ``error`` an ``<error>``, ``inconclusive`` and ``not-applicable`` a
-``<skipped>``. Each requirement of ``summary.by_requirement`` adds a testcase ``"<REQ> (all subjects)"``
+``fail`` carries a ``<failure>`` (a failed recommended requirement, a warning, is ``<skipped>`` with
+``warning:``, so it never fails a CI gate), ``error`` an ``<error>``, ``inconclusive`` and
+``not-applicable`` a ``<skipped>``. Each requirement of ``summary.by_requirement`` adds a testcase ``"<REQ> (all subjects)"``
 with its counts, failing when the requirement's outcome over the run is ``fail``. Every testcase carries
 the requirement id, level and outcome as properties. Text that XML 1.0 cannot hold is made visible
 (``\\x01`` becomes ``␁``), never written raw.
@@ -51,10 +52,13 @@ def _properties(parent: etree._Element, pairs: Iterable[tuple[str, Any]]) -> Non
         etree.SubElement(props, "property", name=_x(name), value=_x(value))
 
 
-def _verdict_element(case: etree._Element, outcome: str, message: str, text: str) -> None:
+def _verdict_element(case: etree._Element, outcome: str, message: str, text: str, level: str) -> None:
     """Add the ``<failure>``, ``<error>`` or ``<skipped>`` child that ``outcome`` calls for."""
     short = cut(message, "en")[0]
-    if outcome == "fail":
+    if outcome == "fail" and level == "recommended":
+        # A warning never changes the verdict, so it must not fail a CI job that gates on junit.xml.
+        element = etree.SubElement(case, "skipped", message=_x(f"warning: {short}"))
+    elif outcome == "fail":
         element = etree.SubElement(case, "failure", message=_x(short), type="fail")
     elif outcome == "error":
         element = etree.SubElement(case, "error", message=_x(short), type="error")
@@ -130,7 +134,7 @@ def build_junit(report: Mapping[str, Any]) -> etree._Element:
         details = evidence_text(evidence, lang) if isinstance(evidence, Mapping) and evidence else ""
         # A pass keeps its positive evidence in system-out; a bare "pass" message adds nothing.
         text = "\n".join(s for s in (message, details) if s) if details or outcome != "pass" else ""
-        _verdict_element(case, outcome, message, text)
+        _verdict_element(case, outcome, message, text, str(result.get("level", "")))
 
     reasons = summary.get("untested_reasons") or {}
     for requirement, info in by_requirement.items():
@@ -156,7 +160,7 @@ def build_junit(report: Mapping[str, Any]) -> etree._Element:
         title = entry.get("title") if isinstance(entry.get("title"), Mapping) else {}
         text = str(title.get(lang) or title.get("en") or "") if title else ""
         if outcome != "pass":
-            _verdict_element(case, outcome, message, text)
+            _verdict_element(case, outcome, message, text, level)
 
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
     for profile_id, suite in suites.items():
