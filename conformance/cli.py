@@ -30,8 +30,9 @@ from .target import load_target
 __all__ = ["cli", "main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Logs (CI, files) get a fixed, wide layout; a terminal gets its own width.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 132)
 
 
 def _fail(exc: ConformanceError) -> int:
@@ -107,6 +108,7 @@ def _print_summary(report: dict[str, Any], written: list[Path]) -> None:
     colour = {"conformant": "green", "non-conformant": "red", "inconclusive": "yellow"}[report["verdict"]]
     out.print(f"[bold {colour}]{t('verdict', lang)}: {t('verdict.' + report['verdict'], lang)}[/] "
               f"({summary['subjects']} subjects)", highlight=False)
+    out.print(f"{t('reproduce', lang)}: {report['reproduce']['command']}", highlight=False, markup=False)
     for path in written:
         out.print(f"  {path}", highlight=False)
 

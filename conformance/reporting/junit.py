@@ -1,12 +1,12 @@
 """``junit.xml``: one testsuite per profile, one testcase per listed result and one per requirement.
 
-A listed result becomes a testcase named after its subject, with classname ``<profile>.<requirement>``:
-``fail`` carries a ``<failure>`` (a failed recommended requirement, a warning, is ``<skipped>`` with
-``warning:``, so it never fails a CI gate), ``error`` an ``<error>``, ``inconclusive`` and
-``not-applicable`` a ``<skipped>``. Each requirement of ``summary.by_requirement`` adds a testcase ``"<REQ> (all subjects)"``
-with its counts, failing when the requirement's outcome over the run is ``fail``. Every testcase carries
-the requirement id, level and outcome as properties. Text that XML 1.0 cannot hold is made visible
-(``\\x01`` becomes ``␁``), never written raw.
+A listed result becomes a testcase named after its subject, with classname ``<profile>.<requirement>``.
+``fail`` carries a ``<failure>``; a failed recommended requirement is a warning, so it carries a
+``<skipped>`` starting ``warning:`` and never fails a CI gate. ``error`` carries an ``<error>``;
+``inconclusive`` and ``not-applicable`` a ``<skipped>``. Each requirement of ``summary.by_requirement``
+adds a testcase ``"<REQ> (all subjects)"`` with its counts. Every testcase carries the requirement id,
+level and outcome as properties. Text that XML 1.0 cannot hold is made visible (``\\x01`` becomes
+``␁``), never written raw.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
+
 from conformance_fixtures.edxml_corpus import (
     EDXML_NS,
     build_corpus,
@@ -20,8 +23,6 @@ from conformance_fixtures.edxml_corpus import (
     main,
     status_package,
 )
-from lxml import etree
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone(timedelta(hours=7)))
 VN = timezone(timedelta(hours=7))
