@@ -54,9 +54,9 @@ class Batch:
 
 
 def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, name: str,
-               max_bytes: int) -> SubjectReport:
+               max_bytes: int, *, list_quiet: bool = True) -> SubjectReport:
     """Read one file under the size cap and judge it; an unreadable file is inconclusive."""
-    reqs = dict(profile.requirements)
+    reqs = profile.requirements
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -73,7 +73,7 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, 
         return unreadable_subject(profile.id, reqs, checks, name,
                                   f"the file is over the size cap of {max_bytes} bytes; it was not judged",
                                   {"limit_bytes": max_bytes})
-    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx)
+    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx, list_quiet=list_quiet)
 
 
 def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[Path, str]],
@@ -82,7 +82,10 @@ def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: lis
     listed: list[Result] = []
     omitted: set[str] = set()
     for path, name in items:
-        report = judge_file(profile, checks, ctx, path, name, max_bytes)
+        report = judge_file(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes)
+        for rid, outcome in report.counted:
+            per = counts.setdefault(rid, {})
+            per[outcome.value] = per.get(outcome.value, 0) + 1
         for result in report.results:
             per = counts.setdefault(result.requirement, {})
             per[result.outcome.value] = per.get(result.outcome.value, 0) + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .model import Finding, Outcome, Requirement, Result
@@ -17,10 +17,15 @@ MAX_FINDINGS = 50
 
 @dataclass(frozen=True, slots=True)
 class SubjectReport:
-    """The results for one subject, and the ids left out because evaluation stopped early."""
+    """The results for one subject, and the ids left out because evaluation stopped early.
+
+    ``counted`` holds the (requirement, outcome) pairs that were only counted, not built into results:
+    passes and not-applicable outcomes in bulk validation, where they are never listed.
+    """
 
     results: tuple[Result, ...]
     omitted: frozenset[str] = frozenset()
+    counted: tuple[tuple[str, Outcome], ...] = ()
 
 
 def _headline(requirement: str, finding: Finding, more: int) -> str:
@@ -75,9 +80,15 @@ def _run_check(check: Check, subject: object, ctx: CheckContext) -> CheckOutput:
     return (Outcome.FAIL if findings else Outcome.PASS), None, findings, {}
 
 
-def evaluate_subject(profile_id: str, requirements: dict[str, Requirement], checks: Checks,
-                     raw: RawSubject, ctx: CheckContext) -> SubjectReport:
-    """Load ``raw`` with the profile's loader, then run every check on it."""
+_QUIET = (Outcome.PASS, Outcome.NOT_APPLICABLE)
+
+
+def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
+                     raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True) -> SubjectReport:
+    """Load ``raw`` with the profile's loader, then run every check on it.
+
+    With ``list_quiet`` off, passes and not-applicable outcomes are only counted (bulk validation).
+    """
     loader = checks.subject_loader
     results: list[Result] = []
     subject: object = raw
@@ -103,17 +114,22 @@ def evaluate_subject(profile_id: str, requirements: dict[str, Requirement], chec
                         for r in loader.requirements]
             return SubjectReport(tuple(results), checks.verified() - set(loader.requirements))
         ms = (time.perf_counter() - start) * 1000
-        results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms)
-                    for r in loader.requirements]
+        if list_quiet:
+            results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms)
+                        for r in loader.requirements]
+    counted = [] if list_quiet or loader is None else [(r, Outcome.PASS) for r in loader.requirements]
     for check in checks.checks:
         start = time.perf_counter()
         outcome, message, findings, evidence = _run_check(check, subject, ctx)
+        if not list_quiet and outcome in _QUIET:
+            counted.append((check.requirement, outcome))
+            continue
         results.append(make_result(requirements[check.requirement], profile_id, raw.name, outcome, message,
                                    findings, evidence, (time.perf_counter() - start) * 1000))
-    return SubjectReport(tuple(results))
+    return SubjectReport(tuple(results), counted=tuple(counted))
 
 
-def unreadable_subject(profile_id: str, requirements: dict[str, Requirement], checks: Checks,
+def unreadable_subject(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
                        name: str, reason: str, evidence: dict[str, object]) -> SubjectReport:
     """Inconclusive results for a subject that could not be read at all (too large, unreadable)."""
     first = checks.subject_loader.requirements if checks.subject_loader else tuple(sorted(checks.verified()))[:1]

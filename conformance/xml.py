@@ -35,6 +35,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
 _XML_DECL = re.compile(rb"<\?xml\s[^?]*?encoding\s*=\s*([\"'])([A-Za-z0-9._-]*)\1", re.ASCII)
+_EBCDIC_DECL = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC, which libxml2 would auto-detect
 _PROLOG_SKIP = re.compile(rb"\s+|<!--.*?-->|<\?.*?\?>", re.DOTALL)
 
 
@@ -67,23 +68,35 @@ _TOO_DEEP: dict[int, etree.XPath] = {}
 
 
 def _check_encoding(data: bytes) -> bytes:
-    """The bytes after an optional UTF-8 BOM, once they are known to be UTF-8."""
+    """The bytes after an optional UTF-8 BOM, unless they announce an encoding other than UTF-8.
+
+    Invalid UTF-8 sequences are left to libxml2, which rejects every one of them while parsing a UTF-8
+    document (see ``_utf8_problem``); here we only stop it from auto-detecting another encoding.
+    """
     for bom, name in _BOMS:
         if data.startswith(bom):
             raise XMLProblem("encoding", f"the package is encoded in {name} (byte-order mark found); "
                                          "it must be UTF-8", 1)
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if b"\x00" in body[:4] or body.startswith(_EBCDIC_DECL):
+        raise XMLProblem("encoding", "the package starts like UTF-16, UTF-32 or EBCDIC text without a byte-order "
+                                     "mark; it must be UTF-8", 1)
     declared = _XML_DECL.match(body)
     if declared and declared.group(2).decode("ascii").upper().replace("_", "-") not in ("UTF-8", "UTF8"):
         raise XMLProblem("encoding", f"the XML declaration names encoding '{declared.group(2).decode()}'; "
                                      "it must be UTF-8", 1)
+    return body
+
+
+def _utf8_problem(body: bytes) -> XMLProblem | None:
+    """A precise message (offset, byte, line) when ``body`` is not valid UTF-8."""
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = body.count(b"\n", 0, exc.start) + 1
-        raise XMLProblem("encoding", f"byte 0x{body[exc.start]:02X} at offset {exc.start} is not valid UTF-8 "
-                                     f"({exc.reason})", line) from None
-    return body
+        return XMLProblem("encoding", f"byte 0x{body[exc.start]:02X} at offset {exc.start} is not valid UTF-8 "
+                                      f"({exc.reason})", line)
+    return None
 
 
 def _doctype_in_prolog(body: bytes) -> int | None:
@@ -120,6 +133,9 @@ def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
+        encoding = _utf8_problem(body)
+        if encoding is not None:
+            raise encoding from None
         message = str(exc.msg or exc)
         if "Excessive depth" in message:
             raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",

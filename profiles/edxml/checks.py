@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -112,12 +112,15 @@ def root_element(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _unknown_children(pkg: Package, parent: etree._Element, allowed: Sequence[str]) -> Iterator[Finding]:
-    # The XSD reports unknown qualified elements; unqualified ones it skips, so they are judged here.
-    for el in parent.iterchildren("*"):
-        qname = etree.QName(el)
-        if qname.namespace is None and qname.localname not in allowed:
-            yield pkg.finding(el, f"element <{qname.localname}> is not part of the structure here "
-                                  f"(expected: {', '.join(allowed)})")
+    # The XSD reports unknown qualified elements; it skips unqualified ones, so they are judged here.
+    kids = pkg.named_children(parent)
+    if len(kids) <= len(allowed) and kids.keys() <= set(allowed):
+        return
+    for name in kids.keys() - set(allowed):
+        for el in kids[name]:
+            if el.tag[0] != "{":
+                yield pkg.finding(el, f"element <{name}> is not part of the structure here "
+                                      f"(expected: {', '.join(allowed)})")
 
 
 def _count(pkg: Package, parent: etree._Element, name: str, low: int, high: int | None,
@@ -167,13 +170,18 @@ def envelope_structure(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
     if references and pkg.child(pkg.root, "AttachmentEncoded") is None:
         yield pkg.finding(pkg.manifest if pkg.manifest is not None else pkg.root,
                           f"the manifest has {len(references)} Reference(s) but the package has no AttachmentEncoded")
-    for el in pkg.root.iter(*[f"{{{EDXML_NS}}}{n}" for n in EDXML_STRUCTURE], *EDXML_STRUCTURE):
-        local = etree.QName(el).localname
-        yield from _unknown_children(pkg, el, EDXML_STRUCTURE[local])
-        yield from _text_in_elements(pkg, el)
-    if pkg.header is not None:
-        yield from _unknown_children(pkg, pkg.header, EDXML_STRUCTURE["edXMLHeader"])
+    containers = [(pkg.root, "edXML"), (pkg.envelope, "edXMLEnvelope"), (pkg.header, "edXMLHeader"),
+                  (body, "edXMLBody"), (pkg.manifest, "edXMLManifest"),
+                  (pkg.child(pkg.root, "AttachmentEncoded"), "AttachmentEncoded"),
+                  *((el, "Reference") for el in references), *((el, "Attachment") for el in pkg.attachments)]
+    for el, name in containers:
+        if el is not None:
+            yield from _unknown_children(pkg, el, EDXML_STRUCTURE[name])
+            yield from _text_in_elements(pkg, el)
     yield from pkg.schema_findings("envelope")
+
+
+_HEADER_NAMES = frozenset(slot.name for slot in (*EDOC_HEADER, *STATUS_HEADER))
 
 
 def _header_structure(pkg: Package, table: Sequence[Slot], label: str) -> Iterator[Finding]:
@@ -195,12 +203,13 @@ def _header_structure(pkg: Package, table: Sequence[Slot], label: str) -> Iterat
             if slot.children:
                 yield from _unknown_children(pkg, el, (*slot.children, *(("Appendixes",)
                                                        if slot.name == "OtherInfo" else ())))
-    for el in header.iterchildren("*"):
-        local, ns = etree.QName(el).localname, etree.QName(el).namespace
-        if ns in (None, EDXML_NS) and local not in allowed:
-            kind = "e-document" if label == "status" else "status"
+    kids = pkg.named_children(header)
+    for local in kids.keys() - set(allowed):
+        for el in kids[local]:
+            other = "e-document" if label == "status" else "status"
+            known = local in _HEADER_NAMES
             yield pkg.finding(el, f"<{local}> does not belong in a {label} MessageHeader"
-                                  + (f" (it is a {kind} header element)" if ns == EDXML_NS else ""))
+                                  + (f" (it is a {other} header element)" if known else ""))
     yield from _text_in_elements(pkg, header)
     yield from pkg.schema_findings("header")
 
@@ -271,8 +280,7 @@ def organ_id_syntax_check(pkg: Package, ctx: CheckContext) -> Iterable[Finding] 
         letter = value[-3] if syntax == "legacy" else value[0]
         body = names.get(letter, {}).get(ctx.lang) or names.get(letter, {}).get("en")
         seen.append({"value": value, "syntax": "QCVN 102:2016 (legacy)" if syntax == "legacy" else "QĐ 20/2020",
-                     "level1": letter + (f" ({body})" if body else " (not in the level-1 code list)"),
-                     "path": pkg.path(el)})
+                     "level1": letter + (f" ({body})" if body else " (not in the level-1 code list)")})
     if findings:
         return findings
     if not seen:
@@ -560,22 +568,30 @@ def signature_algorithms(pkg: Package, ctx: CheckContext) -> Iterable[Finding] |
 def qualified_elements(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
     """Elements below the root are namespace-qualified (some hubs reject unqualified children)."""
     reported = 0
-    for el in pkg.root.iterdescendants("*"):
-        if etree.QName(el).namespace is None:
-            parent = el.getparent()
-            # Report the top of an unqualified subtree once, not every descendant.
-            if parent is pkg.root or etree.QName(parent).namespace is not None:
-                reported += 1
-                if reported <= 20:
-                    yield pkg.finding(el, f"<{etree.QName(el).localname}> has no namespace; "
-                                          f"edXML elements belong to {EDXML_NS}")
+    for el in pkg.root.iterdescendants("{}*"):  # elements in no namespace
+        parent = el.getparent()
+        # Report the top of an unqualified subtree once, not every descendant.
+        if parent is not None and (parent is pkg.root or parent.tag[0] == "{"):
+            reported += 1
+            if reported <= 20:
+                yield pkg.finding(el, f"<{el.tag}> has no namespace; edXML elements belong to {EDXML_NS}")
+
+
+@lru_cache(maxsize=4096)
+def _email_problem(address: str) -> str | None:
+    """Why ``address`` is not a valid e-mail address (syntax only, no DNS), or None."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
 
 
 @checks.check("EDX-21", applies=edoc)
 def email_addresses(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
     """Filled e-mail fields are syntactically valid addresses."""
-    from email_validator import EmailNotValidError, validate_email
-
     fields = [*(pkg.child(p, "Email") for p in (*pkg.children(pkg.message_header, "From"),
                                                 *pkg.children(pkg.message_header, "To"))),
               pkg.walk(pkg.business, "StaffInfo", "Email")]
@@ -583,10 +599,9 @@ def email_addresses(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judg
     findings = []
     for el in present:
         value = _text(el).strip()
-        try:
-            validate_email(value, check_deliverability=False)
-        except EmailNotValidError as exc:
-            findings.append(pkg.finding(el, f"e-mail '{value}' is not a valid address: {exc}", value=value))
+        problem = _email_problem(value)
+        if problem:
+            findings.append(pkg.finding(el, f"e-mail '{value}' is not a valid address: {problem}", value=value))
     return _judged(findings, len(present), "filled e-mail field")
 
 

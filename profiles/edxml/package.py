@@ -78,9 +78,28 @@ def schema_for(path: Path) -> etree.XMLSchema:
     return schema
 
 
+_EDXML_OPEN = f"{{{EDXML_NS}}}"
+_NONE: list[etree._Element] = []
+
+
 def _tags(name: str) -> tuple[str, str]:
     # Unqualified elements count as their edXML counterparts; EDX-20 warns about them.
-    return f"{{{EDXML_NS}}}{name}", name
+    return f"{_EDXML_OPEN}{name}", name
+
+
+def _children_by_name(parent: etree._Element) -> dict[str, list[etree._Element]]:
+    """The edXML (or unqualified) element children of ``parent``, by local name; other namespaces skipped."""
+    found: dict[str, list[etree._Element]] = {}
+    for el in parent:
+        tag = el.tag
+        if not isinstance(tag, str):  # comments and processing instructions
+            continue
+        if tag[0] == "{":
+            if not tag.startswith(_EDXML_OPEN):
+                continue
+            tag = tag[len(_EDXML_OPEN):]
+        found.setdefault(tag, []).append(el)
+    return found
 
 
 @dataclass
@@ -92,19 +111,30 @@ class Package:
     tree: etree._ElementTree
     xsd: etree.XMLSchema
     _paths: dict[etree._Element, str] = field(default_factory=dict, repr=False)
+    _kids: dict[etree._Element, dict[str, list[etree._Element]]] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> etree._Element:
         """The document element."""
         return self.tree.getroot()
 
+    def named_children(self, parent: etree._Element) -> dict[str, list[etree._Element]]:
+        """The edXML (or unqualified) children of ``parent`` by local name, indexed once per parent."""
+        kids = self._kids.get(parent)
+        if kids is None:
+            kids = self._kids[parent] = _children_by_name(parent)
+        return kids
+
     def children(self, parent: etree._Element | None, name: str) -> list[etree._Element]:
         """The children of ``parent`` called ``name`` (edXML namespace or unqualified)."""
-        return [] if parent is None else list(parent.iterchildren(*_tags(name)))
+        return _NONE if parent is None else self.named_children(parent).get(name, _NONE)
 
     def child(self, parent: etree._Element | None, name: str) -> etree._Element | None:
         """The first child of ``parent`` called ``name``, or None."""
-        return None if parent is None else next(parent.iterchildren(*_tags(name)), None)
+        if parent is None:
+            return None
+        found = self.named_children(parent).get(name)
+        return found[0] if found else None
 
     def walk(self, parent: etree._Element | None, *names: str) -> etree._Element | None:
         """The element reached by following first children called ``names``, or None."""

@@ -1,0 +1,86 @@
+"""Throughput of ``validate -p edxml`` against bare lxml parse + XSD validation of the same files.
+
+Generates N packages of about 50 KB with base64 attachments, then measures, in the same run and on
+the same files: the baseline (read, ``lxml.etree.fromstring``, ``XMLSchema.validate`` with the
+profile's own XSD), and the full profile at ``--jobs 1`` and ``--jobs 2`` (every rule, report
+included). Prints messages per second and the ratios. Best of ``--repeat`` runs, to damp noise.
+
+    python bench/validate_bench.py [--count 2000] [--size 50000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+
+from conformance.clock import Clock
+from conformance.profiles import resolve_profile
+from conformance.session import ValidateOptions, validate
+from conformance_fixtures.edxml_corpus import bulk_packages
+
+NOW = Clock.start()
+
+
+def baseline(files: list[Path], xsd: etree.XMLSchema) -> int:
+    """Bare lxml: read, parse with the same hardened settings, validate against the XSD."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    valid = 0
+    for path in files:
+        valid += bool(xsd.validate(etree.fromstring(path.read_bytes(), parser)))
+    return valid
+
+
+def profile_run(folder: Path, out: Path, jobs: int) -> str:
+    """The whole ``validate`` path: every rule, the bulk engine, report.json written."""
+    opts = ValidateOptions(profiles=[resolve_profile("edxml")], paths=[folder], clock=NOW, out_dir=out,
+                           formats=("json",), jobs=jobs)
+    report, _ = validate(opts)
+    return str(report["verdict"])
+
+
+def best_of(repeat: int, func: Callable[[], object]) -> tuple[float, object]:
+    """The fastest of ``repeat`` timed calls, and the last call's value."""
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = func()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def main() -> None:
+    """Generate the packages, time both paths, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    profile = resolve_profile("edxml")
+    xsd = etree.XMLSchema(etree.parse(str(profile.artefacts["xsd"])))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "packages"
+        folder.mkdir()
+        for name, data in bulk_packages(args.count, now=NOW.now(), approx_bytes=args.size):
+            (folder / name).write_bytes(data)
+        files = sorted(folder.iterdir())
+        megabytes = sum(p.stat().st_size for p in files) / 1e6
+        print(f"{len(files)} packages, {megabytes:.1f} MB, best of {args.repeat}")
+        base_s, valid = best_of(args.repeat, lambda: baseline(files, xsd))
+        assert valid == len(files), f"only {valid} of {len(files)} packages are XSD-valid"
+        rates = {"baseline lxml parse + XSD": len(files) / base_s}
+        for jobs in (1, 2):
+            seconds, verdict = best_of(args.repeat, lambda j=jobs: profile_run(folder, Path(tmp) / f"out{j}", j))
+            assert verdict == "conformant", f"the generated packages should be conformant, got {verdict}"
+            rates[f"validate -p edxml --jobs {jobs}"] = len(files) / seconds
+    base = rates["baseline lxml parse + XSD"]
+    for label, rate in rates.items():
+        print(f"{label:<32} {rate:>9.0f} messages/s   ratio {rate / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()
