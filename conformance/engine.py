@@ -65,14 +65,15 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, 
                                       "it was not read (raise the cap with --max-bytes to judge it)",
                                       {"size_bytes": size, "limit_bytes": max_bytes})
         with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
+            # read(n) allocates n bytes up front: ask for what stat saw, plus one to notice growth.
+            data = fh.read(min(size, max_bytes) + 1)
     except OSError as exc:
         return unreadable_subject(profile.id, reqs, checks, name, f"the file could not be read: {exc.strerror}",
                                   {"path": str(path)})
-    if len(data) > max_bytes:  # it grew while we looked
+    if len(data) > size:
         return unreadable_subject(profile.id, reqs, checks, name,
-                                  f"the file is over the size cap of {max_bytes} bytes; it was not judged",
-                                  {"limit_bytes": max_bytes})
+                                  "the file grew while it was being read (is it still being written?); "
+                                  "it was not judged", {"size_bytes": size})
     return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx, list_quiet=list_quiet)
 
 

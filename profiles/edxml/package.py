@@ -87,19 +87,36 @@ def _tags(name: str) -> tuple[str, str]:
     return f"{_EDXML_OPEN}{name}", name
 
 
-def _children_by_name(parent: etree._Element) -> dict[str, list[etree._Element]]:
-    """The edXML (or unqualified) element children of ``parent``, by local name; other namespaces skipped."""
-    found: dict[str, list[etree._Element]] = {}
-    for el in parent:
+_LOCAL_NAMES: dict[str, str | None] = {}
+_EMPTY: dict[str, list[etree._Element]] = {}
+
+
+def _local_name(tag: str) -> str | None:
+    """The local name of an edXML-namespace or unqualified tag; None for other namespaces."""
+    local = tag if tag[0] != "{" else tag[len(_EDXML_OPEN):] if tag.startswith(_EDXML_OPEN) else None
+    if len(_LOCAL_NAMES) < 10_000:  # hostile input may invent any number of tags: keep the cache bounded
+        _LOCAL_NAMES[tag] = local
+    return local
+
+
+def index_children(root: etree._Element) -> dict[etree._Element, dict[str, list[etree._Element]]]:
+    """For every element, its edXML (or unqualified) children by local name, in one walk of the tree."""
+    kids: dict[etree._Element, dict[str, list[etree._Element]]] = {}
+    names = _LOCAL_NAMES
+    for el in root.iterdescendants("*"):
         tag = el.tag
-        if not isinstance(tag, str):  # comments and processing instructions
+        local = names[tag] if tag in names else _local_name(tag)
+        if local is None:
             continue
-        if tag[0] == "{":
-            if not tag.startswith(_EDXML_OPEN):
-                continue
-            tag = tag[len(_EDXML_OPEN):]
-        found.setdefault(tag, []).append(el)
-    return found
+        parent = el.getparent()
+        found = kids.get(parent)
+        if found is None:
+            kids[parent] = {local: [el]}
+        elif local in found:
+            found[local].append(el)
+        else:
+            found[local] = [el]
+    return kids
 
 
 @dataclass
@@ -111,35 +128,35 @@ class Package:
     tree: etree._ElementTree
     xsd: etree.XMLSchema
     _paths: dict[etree._Element, str] = field(default_factory=dict, repr=False)
-    _kids: dict[etree._Element, dict[str, list[etree._Element]]] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> etree._Element:
         """The document element."""
         return self.tree.getroot()
 
+    @cached_property
+    def _kids(self) -> dict[etree._Element, dict[str, list[etree._Element]]]:
+        return index_children(self.root)
+
     def named_children(self, parent: etree._Element) -> dict[str, list[etree._Element]]:
-        """The edXML (or unqualified) children of ``parent`` by local name, indexed once per parent."""
-        kids = self._kids.get(parent)
-        if kids is None:
-            kids = self._kids[parent] = _children_by_name(parent)
-        return kids
+        """The edXML (or unqualified) children of ``parent`` by local name."""
+        return self._kids.get(parent, _EMPTY)
 
     def children(self, parent: etree._Element | None, name: str) -> list[etree._Element]:
         """The children of ``parent`` called ``name`` (edXML namespace or unqualified)."""
-        return _NONE if parent is None else self.named_children(parent).get(name, _NONE)
+        return _NONE if parent is None else self._kids.get(parent, _EMPTY).get(name, _NONE)
 
     def child(self, parent: etree._Element | None, name: str) -> etree._Element | None:
         """The first child of ``parent`` called ``name``, or None."""
-        if parent is None:
-            return None
-        found = self.named_children(parent).get(name)
+        found = None if parent is None else self._kids.get(parent, _EMPTY).get(name)
         return found[0] if found else None
 
     def walk(self, parent: etree._Element | None, *names: str) -> etree._Element | None:
         """The element reached by following first children called ``names``, or None."""
+        kids = self._kids
         for name in names:
-            parent = self.child(parent, name)
+            found = None if parent is None else kids.get(parent, _EMPTY).get(name)
+            parent = found[0] if found else None
         return parent
 
     def path(self, el: etree._Element) -> str:

@@ -114,8 +114,9 @@ def base64_problem(text: str) -> str | None:
         return "contains characters outside the base64 alphabet"
     # Fast path without decoding (attachments are megabytes): only the alphabet, '=' and white space,
     # padding only at the very end, a multiple of 4 significant characters, zero padding bits.
-    padding = data.translate(None, _B64_ALPHABET + _B64_SPACE)
-    spaces = len(data.translate(None, _B64_ALPHABET + b"="))
+    others = data.translate(None, _B64_ALPHABET)  # white space, padding and invalid characters: few
+    padding = others.translate(None, _B64_SPACE)
+    spaces = len(others) - len(padding)
     tail = data[-64:].translate(None, _B64_SPACE)
     if (padding in (b"", b"=", b"==") and (len(data) - spaces) % 4 == 0 and len(data) > spaces
             and tail.endswith(padding) and b"=" not in tail[: len(tail) - len(padding)]
