@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterat
         if path.is_file():
             yield path
         elif path.is_dir():
-            found = {p for pat in pats for p in path.rglob(pat) if p.is_file()}
+            # os.walk reads file types from the directory itself: no stat per file, no symlinked-folder loops.
+            found = [Path(folder, name) for folder, _, names in os.walk(path)
+                     for name in names if any(fnmatch.fnmatchcase(name, pat) for pat in pats)]
             yield from sorted(found)
         else:
             raise ConfigError(f"cannot read '{path}': no such file or folder",
@@ -47,7 +50,7 @@ def subject_name(path: Path, roots: tuple[Path, ...]) -> str:
 class Batch:
     """What a worker sends back for a chunk of files: counts, the results to list, omitted ids."""
 
-    counts: dict[str, dict[str, int]]
+    counts: Counter[tuple[str, Outcome]]
     listed: list[Result]
     omitted: set[str]
     subjects: int
@@ -79,17 +82,14 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, 
 
 def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[Path, str]],
                  max_bytes: int, list_passes: bool) -> Batch:
-    counts: dict[str, dict[str, int]] = {}
+    counts: Counter[tuple[str, Outcome]] = Counter()
     listed: list[Result] = []
     omitted: set[str] = set()
     for path, name in items:
         report = judge_file(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes)
-        for rid, outcome in report.counted:
-            per = counts.setdefault(rid, {})
-            per[outcome.value] = per.get(outcome.value, 0) + 1
+        counts.update(report.counted)  # (requirement, outcome) pairs, counted in C
         for result in report.results:
-            per = counts.setdefault(result.requirement, {})
-            per[result.outcome.value] = per.get(result.outcome.value, 0) + 1
+            counts[(result.requirement, result.outcome)] += 1
             if list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
                 listed.append(result)
         omitted |= report.omitted

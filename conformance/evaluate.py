@@ -83,6 +83,21 @@ def _run_check(check: Check, subject: object, ctx: CheckContext) -> CheckOutput:
 _QUIET = (Outcome.PASS, Outcome.NOT_APPLICABLE)
 
 
+def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> list[tuple[str, Outcome]] | None:
+    """The acceptor's outcomes, when it proves the subject passes every check; None otherwise."""
+    assert checks.acceptor is not None
+    try:
+        outcomes = checks.acceptor(subject, ctx)
+    except Exception:  # an acceptor that breaks proves nothing: the checks decide
+        return None
+    if outcomes is None:
+        return None
+    ids = [check.requirement for check in checks.checks]
+    if set(outcomes) != set(ids) or any(o not in _QUIET for o in outcomes.values()):
+        return None  # not a proof: the acceptor may only accept, and for every check
+    return [(rid, outcomes[rid]) for rid in ids]
+
+
 def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
                      raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True) -> SubjectReport:
     """Load ``raw`` with the profile's loader, then run every check on it.
@@ -118,6 +133,10 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
             results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms)
                         for r in loader.requirements]
     counted = [] if list_quiet or loader is None else [(r, Outcome.PASS) for r in loader.requirements]
+    if not list_quiet and checks.acceptor is not None:
+        accepted = _accepted(checks, subject, ctx)
+        if accepted is not None:
+            return SubjectReport((), counted=(*counted, *accepted))
     for check in checks.checks:
         start = time.perf_counter()
         outcome, message, findings, evidence = _run_check(check, subject, ctx)

@@ -104,6 +104,7 @@ class Stop(Exception):
 
 
 CheckFunc = Callable[[Any, CheckContext], Iterable[Finding] | Judgement | None]
+AcceptFunc = Callable[[Any, CheckContext], "Mapping[str, Outcome] | None"]
 Applies = Callable[[Any], "bool | str"]
 LoaderFunc = Callable[[RawSubject, CheckContext], Any]
 
@@ -141,6 +142,7 @@ class Checks:
         self.profile_id = profile_id
         self._checks: dict[str, Check] = {}
         self.subject_loader: Loader | None = None
+        self.acceptor: AcceptFunc | None = None
 
     def _claim(self, requirement: str, where: str) -> None:
         owner = self._checks.get(requirement)
@@ -179,6 +181,20 @@ class Checks:
             return func
 
         return decorate
+
+    def accept(self, func: AcceptFunc) -> AcceptFunc:
+        """Register a fast acceptor: it proves that every check passes (or does not apply) on a subject.
+
+        It returns an outcome, ``pass`` or ``not-applicable``, for every registered check, or None when it
+        cannot prove it; then the checks run as usual. It never fails a subject, so findings always come
+        from the checks. The harness uses it only where passes are counted, not listed (bulk validation),
+        and a profile that registers one must prove in its tests that it agrees with the checks.
+        """
+        if self.acceptor is not None:
+            raise ProfileError(f"profile '{self.profile_id}' registers two acceptors: "
+                               f"at {_where(self.acceptor)} and at {_where(func)}")
+        self.acceptor = func
+        return func
 
     @property
     def checks(self) -> tuple[Check, ...]:

@@ -50,12 +50,11 @@ class ReportBuilder:
         if profile is not None:
             self.omitted.update((profile, r) for r in omitted)
 
-    def add_counts(self, profile: str, counts: Mapping[str, Mapping[str, int]], listed: Iterable[Result],
+    def add_counts(self, profile: str, counts: Mapping[tuple[str, Outcome], int], listed: Iterable[Result],
                    omitted: Iterable[str], subjects: int) -> None:
-        """Merge counts computed elsewhere (a worker process) into this report."""
-        for rid, by_outcome in counts.items():
-            for outcome, n in by_outcome.items():
-                self.tallies[(profile, rid)].add(Outcome(outcome), n)
+        """Merge (requirement, outcome) counts computed elsewhere (a worker process) into this report."""
+        for (rid, outcome), n in counts.items():
+            self.tallies[(profile, rid)].add(outcome, n)
         self.listed.extend(listed)
         self.omitted.update((profile, r) for r in omitted)
         self.subjects += subjects

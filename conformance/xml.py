@@ -17,6 +17,7 @@ from lxml import etree
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
+    "LIBXML2_MAX_DEPTH",
     "XINCLUDE_NAMESPACES",
     "XMLProblem",
     "element_path",
@@ -51,19 +52,22 @@ class XMLProblem(Exception):
         return self.message
 
 
-def _parser() -> etree.XMLParser:
+def _parser(*, huge: bool) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=True,
+        huge_tree=huge,
         remove_comments=False,
         collect_ids=False,
     )
 
 
-_PARSER = _parser()
+LIBXML2_MAX_DEPTH = 256  # libxml2's depth limit without huge_tree: 256 levels pass, 257 fail
+_PARSER = _parser(huge=False)
+_HUGE_PARSER = _parser(huge=True)
+_XINCLUDE_TAGS = tuple(f"{{{ns}}}*" for ns in XINCLUDE_NAMESPACES)
 _TOO_DEEP: dict[int, etree.XPath] = {}
 
 
@@ -130,8 +134,40 @@ def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
     if doctype_line is not None:
         raise XMLProblem("doctype", "the package has a DOCTYPE declaration (DTD or entity declarations); "
                                     "it is refused unread", doctype_line)
+    # libxml2's own limits (depth 256, text nodes of 10 MB) stop most documents cheaply. Attachments
+    # legitimately exceed 10 MB, so a document that hits a size limit is parsed again with huge_tree,
+    # and its depth is then checked here.
+    native = max_depth == LIBXML2_MAX_DEPTH
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = _parse(body, _PARSER if native else _HUGE_PARSER, max_depth)
+    except _NeedsHuge:
+        native = False
+        root = _parse(body, _HUGE_PARSER, max_depth)
+    tree = root.getroottree()
+    # Defence in depth: the prolog scan above should already have refused it.
+    if tree.docinfo.doctype:  # type: ignore[attr-defined]
+        raise XMLProblem("doctype", "the package has a DOCTYPE declaration; it is refused", 1)
+    if not native:
+        too_deep = _TOO_DEEP.get(max_depth)
+        if too_deep is None:
+            too_deep = _TOO_DEEP[max_depth] = etree.XPath("/*" * (max_depth + 1))
+        deep = too_deep(tree)
+        if isinstance(deep, list) and deep and isinstance(deep[0], etree._Element):
+            raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
+                             source_line(deep[0]))
+    for el in root.iter(*_XINCLUDE_TAGS):
+        raise XMLProblem("xinclude", f"the package has an XInclude element <{etree.QName(el).localname}> "
+                                     "(never processed); it is refused", source_line(el))
+    return tree
+
+
+class _NeedsHuge(Exception):  # noqa: N818 - a signal between the two parse attempts
+    """libxml2 stopped at a size limit that only ``huge_tree`` lifts."""
+
+
+def _parse(body: bytes, parser: etree.XMLParser, max_depth: int) -> etree._Element:
+    try:
+        return etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         encoding = _utf8_problem(body)
         if encoding is not None:
@@ -140,23 +176,9 @@ def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
         if "Excessive depth" in message:
             raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
                              _line(exc)) from None
+        if "XML_PARSE_HUGE" in message and parser is _PARSER:
+            raise _NeedsHuge from None
         raise XMLProblem("syntax", f"not well-formed XML: {message}", _line(exc)) from None
-    tree = root.getroottree()
-    # Defence in depth: the prolog scan above should already have refused it.
-    if tree.docinfo.doctype:  # type: ignore[union-attr]
-        raise XMLProblem("doctype", "the package has a DOCTYPE declaration; it is refused", 1)
-    too_deep = _TOO_DEEP.get(max_depth)
-    if too_deep is None:
-        too_deep = _TOO_DEEP[max_depth] = etree.XPath("/*" * (max_depth + 1))
-    deep = too_deep(tree)
-    if isinstance(deep, list) and deep and isinstance(deep[0], etree._Element):
-        raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
-                         source_line(deep[0]))
-    for ns in XINCLUDE_NAMESPACES:
-        for el in root.iter(f"{{{ns}}}*"):
-            raise XMLProblem("xinclude", f"the package has an XInclude element <{etree.QName(el).localname}> "
-                                         "(never processed); it is refused", source_line(el))
-    return tree
 
 
 def element_path(el: etree._Element, prefixes: Mapping[str, str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -22,6 +22,7 @@ from conformance.registry import (
 )
 from conformance.xml import XMLProblem, parse_untrusted
 
+from .accept import accept
 from .package import (
     DSIG_NS,
     EDOC_HEADER,
@@ -34,8 +35,16 @@ from .package import (
 )
 from .signature import judge_signature, weak_algorithms
 from .values import (
+    BUSINESS_TYPES,
+    DOCUMENT_TYPES,
+    PRIORITIES,
+    STATUS_CODES,
+    amount_problem,
     base64_problem,
     char_length,
+    content_id,
+    disagreements,
+    email_problem,
     is_blank,
     organ_id_syntax,
     parse_date,
@@ -44,10 +53,10 @@ from .values import (
 )
 
 checks = Checks("edxml")
+checks.accept(accept)  # the fast path for canonical packages; see accept.py
 
 EDOC_ONLY = "applies to e-document packages only"
 STATUS_ONLY = "applies to status packages only"
-STATUS_CODES = ("01", "02", "03", "04", "05", "06", "13", "15", "16")
 EDXML_STRUCTURE = {
     "edXML": ("edXMLEnvelope", "AttachmentEncoded"),
     "edXMLEnvelope": ("edXMLHeader", "edXMLBody"),
@@ -378,17 +387,16 @@ def other_info_values(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Ju
     priority = pkg.child(other, "Priority")
     if priority is not None:
         value = _text(priority).strip()
-        if value not in ("0", "1", "2", "3", "4"):
+        if value not in PRIORITIES:
             findings.append(pkg.finding(priority, f"Priority '{value}' is not one of 0, 1, 2, 3, 4", value=value))
     for name in ("PromulgationAmount", "PageAmount"):
         el = pkg.child(other, name)
         value = _text(el).strip()
         if el is None or not value:
             continue
-        if not (value.isascii() and value.isdigit()):
-            findings.append(pkg.finding(el, f"{name} '{value}' is not a non-negative integer", value=value))
-        elif name == "PageAmount" and int(value) > 999:
-            findings.append(pkg.finding(el, f"PageAmount {int(value)} is over 999", value=value))
+        problem = amount_problem(name, value)
+        if problem:
+            findings.append(pkg.finding(el, problem, value=value))
     direction = pkg.child(other, "Direction")
     value = _text(direction).strip()
     if direction is not None and value and value not in ("true", "false"):
@@ -403,7 +411,7 @@ def document_type(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgem
     if el is None:
         return not_applicable("the package has no DocumentType/Type to judge")
     value = _text(el).strip()
-    if value not in ("1", "2"):
+    if value not in DOCUMENT_TYPES:
         return [pkg.finding(el, f"DocumentType/Type '{value}' is not 1 or 2", value=value)]
     return []
 
@@ -436,22 +444,11 @@ def document_id_agrees(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | J
     if doc_id is None:
         # EDX-12 already fails a malformed DocumentId; agreement can only be judged on a well-formed one.
         return not_applicable(f"the header DocumentId '{value}' is malformed ({problem}); EDX-12 reports it")
-    findings = []
-    sender = _text(pkg.header_value("From", "OrganId")).strip()
-    if doc_id.organ_id != sender:
-        findings.append(pkg.finding(el, f"DocumentId names agency '{doc_id.organ_id}', but From/OrganId is "
-                                        f"'{sender}'", value=value))
-    day, _ = parse_date(_text(pkg.header_value("PromulgationInfo", "PromulgationDate")))
-    if day != doc_id.date:
-        findings.append(pkg.finding(el, f"DocumentId date {doc_id.date:%Y/%m/%d} differs from PromulgationDate "
-                                        f"'{_text(pkg.header_value('PromulgationInfo', 'PromulgationDate'))}'",
-                                    value=value))
-    number = _text(pkg.header_value("Code", "CodeNumber")).strip()
-    notation = _text(pkg.header_value("Code", "CodeNotation")).strip()
-    if (doc_id.number, doc_id.notation) != (number, notation):
-        findings.append(pkg.finding(el, f"DocumentId number '{doc_id.number}/{doc_id.notation}' differs from "
-                                        f"Code '{number}/{notation}'", value=value))
-    return findings
+    problems = disagreements(
+        doc_id, _text(pkg.header_value("From", "OrganId")).strip(),
+        _text(pkg.header_value("PromulgationInfo", "PromulgationDate")),
+        _text(pkg.header_value("Code", "CodeNumber")).strip(), _text(pkg.header_value("Code", "CodeNotation")).strip())
+    return [pkg.finding(el, problem, value=value) for problem in problems]
 
 
 @checks.check("EDX-14", applies=edoc)
@@ -488,7 +485,7 @@ def business_document(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Ju
                 for name in _BUSINESS_CHILDREN if pkg.child(business, name) is None]
     doc_type = pkg.child(business, "BussinessDocType")
     value = _text(doc_type).strip()
-    if doc_type is not None and value not in ("0", "1", "2", "3"):
+    if doc_type is not None and value not in BUSINESS_TYPES:
         findings.append(pkg.finding(doc_type, f"BussinessDocType '{value}' is not 0, 1, 2 or 3", value=value))
     if value == "2" and pkg.child(business, "BussinessDocumentInfo") is None:
         findings.append(pkg.finding(business, "BussinessDocType 2 (update) carries no BussinessDocumentInfo"))
@@ -508,8 +505,7 @@ def business_document(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Ju
 
 
 def _content_id(el: etree._Element | None) -> str:
-    value = _text(el).strip()
-    return value[4:].strip() if value.lower().startswith("cid:") else value
+    return content_id(None if el is None else el.text)
 
 
 @checks.check("EDX-16", applies=edoc)
@@ -577,18 +573,6 @@ def qualified_elements(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
                 yield pkg.finding(el, f"<{el.tag}> has no namespace; edXML elements belong to {EDXML_NS}")
 
 
-@lru_cache(maxsize=4096)
-def _email_problem(address: str) -> str | None:
-    """Why ``address`` is not a valid e-mail address (syntax only, no DNS), or None."""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return str(exc)
-    return None
-
-
 @checks.check("EDX-21", applies=edoc)
 def email_addresses(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judgement:
     """Filled e-mail fields are syntactically valid addresses."""
@@ -599,7 +583,7 @@ def email_addresses(pkg: Package, ctx: CheckContext) -> Iterable[Finding] | Judg
     findings = []
     for el in present:
         value = _text(el).strip()
-        problem = _email_problem(value)
+        problem = email_problem(value)
         if problem:
             findings.append(pkg.finding(el, f"e-mail '{value}' is not a valid address: {problem}", value=value))
     return _judged(findings, len(present), "filled e-mail field")

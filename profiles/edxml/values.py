@@ -10,17 +10,30 @@ from datetime import date, datetime
 from functools import lru_cache
 
 __all__ = [
+    "BUSINESS_TYPES",
+    "DOCUMENT_TYPES",
     "LEGACY_ORGAN_ID",
+    "PRIORITIES",
     "QD20_ORGAN_ID",
+    "STATUS_CODES",
     "DocumentId",
+    "amount_problem",
     "base64_problem",
     "char_length",
+    "content_id",
+    "disagreements",
+    "email_problem",
     "is_blank",
     "organ_id_syntax",
     "parse_date",
     "parse_document_id",
     "parse_timestamp",
 ]
+
+PRIORITIES = ("0", "1", "2", "3", "4")
+DOCUMENT_TYPES = ("1", "2")
+BUSINESS_TYPES = ("0", "1", "2", "3")
+STATUS_CODES = ("01", "02", "03", "04", "05", "06", "13", "15", "16")
 
 LEGACY_ORGAN_ID = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", re.ASCII)
 QD20_ORGAN_ID = re.compile(r"[A-Y]\d{2}(?:\.[A-Z0-9]+)*", re.ASCII)
@@ -104,6 +117,48 @@ def parse_document_id(text: str) -> tuple[DocumentId | None, str | None]:
     if not slash or not number or not notation:
         return None, f"has '{code}' where Number/Notation is expected (both sides of the first '/' filled)"
     return DocumentId(organ, when, number, notation), None
+
+
+def amount_problem(name: str, value: str) -> str | None:
+    """What is wrong with a filled PromulgationAmount or PageAmount (already trimmed), or None."""
+    if not (value.isascii() and value.isdigit()):
+        return f"{name} '{value}' is not a non-negative integer"
+    if name == "PageAmount" and int(value) > 999:
+        return f"PageAmount {int(value)} is over 999"
+    return None
+
+
+def content_id(text: str | None) -> str:
+    """A ContentId as compared: trimmed, without an optional ``cid:`` prefix."""
+    value = (text or "").strip()
+    return value[4:].strip() if value.lower().startswith("cid:") else value
+
+
+def disagreements(doc_id: DocumentId, sender: str, promulgation_date: str, number: str,
+                  notation: str) -> list[str]:
+    """How a header DocumentId disagrees with From/OrganId, PromulgationDate and Code (trimmed values)."""
+    problems = []
+    if doc_id.organ_id != sender:
+        problems.append(f"DocumentId names agency '{doc_id.organ_id}', but From/OrganId is '{sender}'")
+    if parse_date(promulgation_date)[0] != doc_id.date:
+        problems.append(f"DocumentId date {doc_id.date:%Y/%m/%d} differs from PromulgationDate "
+                        f"'{promulgation_date}'")
+    if (doc_id.number, doc_id.notation) != (number, notation):
+        problems.append(f"DocumentId number '{doc_id.number}/{doc_id.notation}' differs from "
+                        f"Code '{number}/{notation}'")
+    return problems
+
+
+@lru_cache(maxsize=4096)
+def email_problem(address: str) -> str | None:
+    """Why ``address`` is not a valid e-mail address (syntax only, no DNS look-up), or None."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
 
 
 def base64_problem(text: str) -> str | None:

@@ -6,10 +6,11 @@ import codecs
 from datetime import date
 
 import pytest
+from lxml import etree
 
 from conformance.clock import Clock, parse_now
 from conformance.errors import ConfigError
-from conformance.xml import XMLProblem, element_path, parse_untrusted
+from conformance.xml import LIBXML2_MAX_DEPTH, XMLProblem, element_path, parse_untrusted
 
 
 def problem(data: bytes) -> XMLProblem:
@@ -69,3 +70,29 @@ def test_clock_start_is_frozen() -> None:
 def test_now_needs_an_rfc3339_instant_with_zone(text: str) -> None:
     with pytest.raises(ConfigError, match="RFC 3339"):
         parse_now(text)
+
+
+def test_libxml2_native_depth_limit_is_the_one_the_fast_parse_relies_on() -> None:
+    """parse_untrusted lets libxml2 enforce depth 256 natively; this breaks if libxml2 ever changes it."""
+    plain = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    depth = LIBXML2_MAX_DEPTH
+    etree.fromstring(b"<a>" * depth + b"</a>" * depth, plain)
+    with pytest.raises(etree.XMLSyntaxError, match="Excessive depth"):
+        etree.fromstring(b"<a>" * (depth + 1) + b"</a>" * (depth + 1), plain)
+
+
+def test_a_huge_text_node_is_parsed_again_and_its_depth_still_checked() -> None:
+    big = b"A" * (11 * 1024 * 1024)  # over libxml2's 10 MB text-node limit without huge_tree
+    assert len(parse_untrusted(b"<a><b>" + big + b"</b></a>").getroot()[0].text or "") == len(big)
+    deep = b"<a>" * 300 + b"<b>" + big + b"</b>" + b"</a>" * 300
+    assert problem(deep).kind == "depth"
+
+
+@pytest.mark.parametrize(("depth", "limit", "fails"), [(10, 10, False), (11, 10, True), (300, 400, False)])
+def test_other_depth_limits_are_enforced_too(depth: int, limit: int, fails: bool) -> None:
+    data = b"<a>" * depth + b"</a>" * depth
+    if fails:
+        with pytest.raises(XMLProblem, match=f"limit of {limit}"):
+            parse_untrusted(data, max_depth=limit)
+    else:
+        assert parse_untrusted(data, max_depth=limit).getroot().tag == "a"
