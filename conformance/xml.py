@@ -161,7 +161,7 @@ def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
     return tree
 
 
-class _NeedsHuge(Exception):  # noqa: N818 - a signal between the two parse attempts
+class _NeedsHuge(Exception):
     """libxml2 stopped at a size limit that only ``huge_tree`` lifts."""
 
 
