@@ -17,33 +17,32 @@ from .profiles import Profile, load_profile
 from .registry import CheckContext, Checks, RawSubject
 from .report import ReportBuilder
 
-__all__ = ["Batch", "iter_subject_files", "judge_file", "subject_name", "validate_files"]
+__all__ = ["Batch", "iter_subject_files", "judge_file", "validate_files"]
 
 CHUNK = 32
 
 
-def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterator[Path]:
-    """The files to validate: named files as given, folders walked recursively for ``patterns``, sorted."""
+def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """The files to validate, as (path, report name), sorted within each folder.
+
+    A named file keeps the name it was given; a file found in a folder is named relative to the folder's
+    parent, so ``validate corpus/`` reports ``corpus/a/b.xml``.
+    """
     pats = tuple(patterns)
     for path in paths:
         if path.is_file():
-            yield path
+            yield str(path), path.as_posix()
         elif path.is_dir():
+            top = os.path.normpath(path)
+            cut = len(os.path.dirname(top)) + 1 if os.path.dirname(top) else 0
             # os.walk reads file types from the directory itself: no stat per file, no symlinked-folder loops.
-            found = [Path(folder, name) for folder, _, names in os.walk(path)
-                     for name in names if any(fnmatch.fnmatchcase(name, pat) for pat in pats)]
-            yield from sorted(found)
+            found = sorted(os.path.join(folder, name) for folder, _, names in os.walk(top)
+                           for name in names if any(fnmatch.fnmatchcase(name, pat) for pat in pats))
+            for file in found:
+                yield file, file[cut:].replace(os.sep, "/")
         else:
             raise ConfigError(f"cannot read '{path}': no such file or folder",
                               hint="give message files or folders that exist")
-
-
-def subject_name(path: Path, roots: tuple[Path, ...]) -> str:
-    """How a file is named in reports: relative to the folder given on the command line, with that folder."""
-    for root in roots:
-        if root.is_dir() and path.is_relative_to(root):
-            return path.relative_to(root.parent).as_posix() if root.name else path.as_posix()
-    return path.as_posix()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +55,20 @@ class Batch:
     subjects: int
 
 
-def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, name: str,
+def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,
                max_bytes: int, *, list_quiet: bool = True) -> SubjectReport:
     """Read one file under the size cap and judge it; an unreadable file is inconclusive."""
     reqs = profile.requirements
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return unreadable_subject(profile.id, reqs, checks, name,
-                                      f"the file is {size} bytes, over the size cap of {max_bytes} bytes; "
-                                      "it was not read (raise the cap with --max-bytes to judge it)",
-                                      {"size_bytes": size, "limit_bytes": max_bytes})
-        with path.open("rb") as fh:
-            # read(n) allocates n bytes up front: ask for what stat saw, plus one to notice growth.
-            data = fh.read(min(size, max_bytes) + 1)
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                return unreadable_subject(profile.id, reqs, checks, name,
+                                          f"the file is {size} bytes, over the size cap of {max_bytes} bytes; "
+                                          "it was not read (raise the cap with --max-bytes to judge it)",
+                                          {"size_bytes": size, "limit_bytes": max_bytes})
+            # read(n) allocates n bytes up front: ask for what fstat saw, plus one to notice growth.
+            data = fh.read(size + 1)
     except OSError as exc:
         return unreadable_subject(profile.id, reqs, checks, name, f"the file could not be read: {exc.strerror}",
                                   {"path": str(path)})
@@ -77,10 +76,11 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: Path, 
         return unreadable_subject(profile.id, reqs, checks, name,
                                   "the file grew while it was being read (is it still being written?); "
                                   "it was not judged", {"size_bytes": size})
-    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx, list_quiet=list_quiet)
+    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, Path(path)), ctx,
+                            list_quiet=list_quiet)
 
 
-def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[Path, str]],
+def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[str, str]],
                  max_bytes: int, list_passes: bool) -> Batch:
     counts: Counter[tuple[str, Outcome]] = Counter()
     listed: list[Result] = []
@@ -105,16 +105,16 @@ def _init_worker(root: str, module_name: str | None, ctx: CheckContext, max_byte
     _WORKER = (profile, profile.load_checks(), ctx, max_bytes, list_passes)
 
 
-def _worker_batch(items: list[tuple[Path, str]]) -> Batch:
+def _worker_batch(items: list[tuple[str, str]]) -> Batch:
     assert _WORKER is not None, "worker not initialised"
     profile, checks, ctx, max_bytes, list_passes = _WORKER
     return _judge_batch(profile, checks, ctx, items, max_bytes, list_passes)
 
 
-def _chunks(files: Iterator[Path], roots: tuple[Path, ...], size: int) -> Iterator[list[tuple[Path, str]]]:
-    chunk: list[tuple[Path, str]] = []
-    for path in files:
-        chunk.append((path, subject_name(path, roots)))
+def _chunks(files: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    chunk: list[tuple[str, str]] = []
+    for item in files:
+        chunk.append(item)
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -127,10 +127,9 @@ def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, build
                    progress: Callable[[int], None] | None = None) -> None:
     """Judge every file under ``paths`` and add the results to ``builder``, in file order."""
     checks = profile.load_checks()
-    roots = tuple(paths)
     files = iter_subject_files(paths, patterns)
     if jobs <= 1:
-        for chunk in _chunks(files, roots, CHUNK):
+        for chunk in _chunks(files, CHUNK):
             batch = _judge_batch(profile, checks, ctx, chunk, max_bytes, builder.list_passes)
             builder.add_counts(profile.id, batch.counts, batch.listed, batch.omitted, batch.subjects)
             if progress:
@@ -141,7 +140,7 @@ def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, build
                              initargs=(str(profile.root), profile.module_name, ctx, max_bytes,
                                        builder.list_passes)) as pool:
         window: deque[Future[Batch]] = deque()
-        for chunk in _chunks(files, roots, CHUNK):
+        for chunk in _chunks(files, CHUNK):
             window.append(pool.submit(_worker_batch, chunk))
             if len(window) >= workers * 4:
                 _collect(window.popleft(), profile, builder, progress)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from .clock import Clock, parse_now
-from .engine import iter_subject_files, judge_file, subject_name
+from .engine import iter_subject_files, judge_file
 from .evaluate import SubjectReport
 from .model import Level, Outcome, Result
 from .profiles import Profile, resolve_profile
@@ -75,7 +75,7 @@ class _State:
     def judge(self, profile: Profile, path: Path, name: str) -> SubjectReport:
         key = (profile.id, path)
         if key not in self.cache:
-            self.cache[key] = judge_file(profile, profile.load_checks(), self.context(profile), path, name,
+            self.cache[key] = judge_file(profile, profile.load_checks(), self.context(profile), str(path), name,
                                          int(profile.limits.get("max_subject_bytes", 100 * 1024 * 1024)))
         return self.cache[key]
 
@@ -160,8 +160,8 @@ class _Engine:
         for profile in self.state.profiles:
             profile.load_checks()
             patterns = tuple(profile.raw.get("file_patterns", DEFAULT_FILE_PATTERNS))
-            for path in iter_subject_files(self.state.paths, patterns):
-                name = subject_name(path, tuple(self.state.paths))
+            for file, name in iter_subject_files(self.state.paths, patterns):
+                path = Path(file)
                 collector = SubjectCollector.from_parent(session, name=f"{profile.id}::{name}", profile=profile,
                                                          path=path, subject=name)
                 items.extend(collector.collect())

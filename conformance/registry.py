@@ -201,6 +201,11 @@ class Checks:
         """The registered checks, in registration order."""
         return tuple(self._checks.values())
 
+    @property
+    def check_ids(self) -> frozenset[str]:
+        """The requirement ids the checks (not the loader) verify."""
+        return frozenset(self._checks)
+
     def verified(self) -> frozenset[str]:
         """Every requirement id that some check or the loader verifies."""
         ids = set(self._checks)

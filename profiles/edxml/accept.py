@@ -40,17 +40,13 @@ __all__ = ["accept"]
 
 P, NA = Outcome.PASS, Outcome.NOT_APPLICABLE
 _ED = f"{{{EDXML_NS}}}"
-_SIGNATURES = (f"{{{DSIG_NS}}}Signature", f"{_ED}Signature")
+_DECLINE = ("{}*", f"{{{DSIG_NS}}}Signature", f"{_ED}Signature", etree.Comment, etree.ProcessingInstruction)
 _EDOC_ONLY = ("EDX-03", "EDX-04", "EDX-05", "EDX-07", "EDX-08", "EDX-09", "EDX-10", "EDX-11", "EDX-13",
               "EDX-14", "EDX-15", "EDX-16", "EDX-21")
 _STATUS_ONLY = ("STS-01", "STS-02", "STS-03", "STS-04")
 _ALWAYS = ("EDX-02", "EDX-06", "EDX-12", "EDX-20", "EDX-22")
 _TO, _BUSSINESS = f"{_ED}To", f"{_ED}Bussiness"
 _BUSINESS_INFO, _REPLACEMENTS = f"{_ED}BussinessDocumentInfo", f"{_ED}ReplacementInfoList"
-
-
-def _elements(el: etree._Element) -> list[etree._Element]:
-    return list(el.iterchildren("*"))  # comments and processing instructions are not elements
 
 
 def _text(el: etree._Element) -> str:
@@ -96,8 +92,10 @@ def _within(value: str, limit: int) -> bool:
 def accept(pkg: Package, ctx: CheckContext) -> dict[str, Outcome] | None:
     """Every check's outcome when the package is canonical and clean; None when the checks must judge it."""
     root = pkg.root
-    if next(root.iter("{}*"), None) is not None or next(root.iter(*_SIGNATURES), None) is not None:
-        return None  # unqualified elements (EDX-20) or a signature (EDX-18/19): the checks judge those
+    if next(root.iter(*_DECLINE), None) is not None:
+        # Unqualified elements (EDX-20) or a signature (EDX-18/19) are for the checks to judge. Without
+        # comments and processing instructions, every child is an element, so children index directly.
+        return None
     if "edxml.signature" in ctx.claims:
         return None
     header = root.find(f"{_ED}edXMLEnvelope/{_ED}edXMLHeader/{_ED}MessageHeader")
@@ -117,22 +115,22 @@ def accept(pkg: Package, ctx: CheckContext) -> dict[str, Outcome] | None:
 
 
 def _edoc(pkg: Package, header: etree._Element, ctx: CheckContext) -> dict[str, Outcome] | None:
-    kids = _elements(header)
+    kids = list(header)
     first_after = 1
     while kids[first_after].tag == _TO:
         first_after += 1
     h = dict(zip(_AFTER_TO, kids[first_after:first_after + len(_AFTER_TO)], strict=True))
-    parties = [_elements(el) for el in kids[:first_after]]  # From, then every To
-    responses = [_elements(el) for el in kids[first_after + len(_AFTER_TO):]]
-    code, promulgation = _elements(h["Code"]), _elements(h["PromulgationInfo"])
-    doc_type, signer, other = _elements(h["DocumentType"]), _elements(h["SignerInfo"]), _elements(h["OtherInfo"])
+    parties = kids[:first_after]  # From, then every To
+    responses = kids[first_after + len(_AFTER_TO):]
+    code, promulgation = h["Code"], h["PromulgationInfo"]
+    doc_type, signer, other = h["DocumentType"], h["SignerInfo"], h["OtherInfo"]
     envelope_header = header.getparent()
     assert envelope_header is not None
-    trace_items = _elements(_elements(envelope_header)[1])  # MessageHeader, TraceHeaderList
-    business = _elements(trace_items.pop()) if trace_items and trace_items[-1].tag == _BUSSINESS else None
-    traces = [_elements(el) for el in trace_items]
+    trace_items = list(envelope_header[1])  # MessageHeader, TraceHeaderList
+    business = trace_items.pop() if trace_items and trace_items[-1].tag == _BUSSINESS else None
+    traces = trace_items
     extras = {} if business is None else {el.tag: el for el in business[len(_BUSINESS):]}
-    replacements = [_elements(el) for el in _elements(extras[_REPLACEMENTS])] if _REPLACEMENTS in extras else []
+    replacements = list(extras[_REPLACEMENTS]) if _REPLACEMENTS in extras else []
 
     # EDX-05: sender filled, recipients distinct
     sender_id = _text(parties[0][_ORG_ID])
@@ -142,12 +140,13 @@ def _edoc(pkg: Package, header: etree._Element, ctx: CheckContext) -> dict[str, 
     # EDX-06 and EDX-12: every agency code and DocumentId
     organ_ids = [_text(p[_ORG_ID]) for p in parties] + [_text(t[0]) for t in traces]
     organ_ids += [_text(r[_RF_ORGAN]) for r in responses]
-    organ_ids += [_text(el) for r in replacements for el in _elements(r[1])]
-    document_ids = [_text(h["DocumentId"]), *(_text(r[_RF_DOC]) for r in responses)]
+    organ_ids += [_text(el) for r in replacements for el in r[1]]
+    doc_id, _ = parse_document_id(_text(h["DocumentId"]))
+    document_ids = [_text(r[_RF_DOC]) for r in responses]
     document_ids += [_text(r[0]) for r in replacements]
     if business is not None:
         document_ids.append(_text(business[_BUSINESS.index("DocumentId")]))
-    if not _organ_ids_ok(organ_ids) or not _document_ids_ok(document_ids):
+    if doc_id is None or not _organ_ids_ok(organ_ids) or not _document_ids_ok(document_ids):
         return None
     # EDX-07, EDX-09: filled fields and lengths
     number, notation, subject = _text(code[0]), _text(code[1]), _text(h["Subject"])
@@ -170,8 +169,7 @@ def _edoc(pkg: Package, header: etree._Element, ctx: CheckContext) -> dict[str, 
             or _text(doc_type[0]).strip() not in DOCUMENT_TYPES):
         return None
     # EDX-13: the header DocumentId agrees with the header
-    doc_id, _ = parse_document_id(_text(h["DocumentId"]))
-    if doc_id is None or disagreements(doc_id, sender_id.strip(), promulgated, number.strip(), notation.strip()):
+    if disagreements(doc_id, sender_id.strip(), promulgated, number.strip(), notation.strip()):
         return None
     # EDX-14: trace hops
     if not all(not is_blank(_text(t[0])) and _timestamp_ok(_text(t[1])) for t in traces):
@@ -181,14 +179,13 @@ def _edoc(pkg: Package, header: etree._Element, ctx: CheckContext) -> dict[str, 
         kind = _text(business[1]).strip()
         if kind not in BUSINESS_TYPES or (kind == "2" and _BUSINESS_INFO not in extras):
             return None
-        if kind == "3" and not (replacements and all(not is_blank(_text(r[0])) and len(_elements(r[1]))
+        if kind == "3" and not (replacements and all(not is_blank(_text(r[0])) and len(r[1])
                                                      for r in replacements)):
             return None
     # EDX-16: references and attachments match one to one, and every attachment is valid base64
-    manifest = pkg.root.find(f"{_ED}edXMLEnvelope/{_ED}edXMLBody/{_ED}edXMLManifest")
-    ref_ids = [content_id(_text(_elements(el)[0])) for el in _elements(manifest)] if manifest is not None else []
-    holder = pkg.root.find(f"{_ED}AttachmentEncoded")
-    attachments = [] if holder is None else [_elements(el) for el in _elements(holder)]
+    root = pkg.root  # edXMLEnvelope(edXMLHeader, edXMLBody(edXMLManifest)), then AttachmentEncoded?
+    ref_ids = [content_id(_text(el[0])) for el in root[0][1][0]]
+    attachments = list(root[1]) if len(root) > 1 else []
     att_ids = [content_id(_text(a[0])) for a in attachments]
     if (not all(ref_ids) or not all(att_ids) or len(set(ref_ids)) != len(ref_ids)
             or len(set(att_ids)) != len(att_ids) or set(ref_ids) != set(att_ids)):
@@ -198,7 +195,7 @@ def _edoc(pkg: Package, header: etree._Element, ctx: CheckContext) -> dict[str, 
     # EDX-21: filled e-mail addresses
     emails = [_text(p[_ORG_EMAIL]) for p in parties]
     if business is not None:
-        emails.append(_text(_elements(business[_BUSINESS.index("StaffInfo")])[_BUSINESS_STAFF.index("Email")]))
+        emails.append(_text(business[_BUSINESS.index("StaffInfo")][_BUSINESS_STAFF.index("Email")]))
     filled = [e.strip() for e in emails if not is_blank(e)]
     if any(email_problem(e) for e in filled):
         return None
@@ -212,8 +209,8 @@ def _edoc(pkg: Package, header: etree._Element, ctx: CheckContext) -> dict[str, 
 
 
 def _status(header: etree._Element) -> dict[str, Outcome] | None:
-    sender, response, _, status_code, _, timestamp = _elements(header)
-    sender_ids, response_items = _elements(sender), _elements(response)
+    sender, response, _, status_code, _, timestamp = header
+    sender_ids, response_items = sender, response
     if not _organ_ids_ok([_text(sender_ids[_ORG_ID]), _text(response_items[_RF_ORGAN])]):
         return None  # EDX-06
     if (not _document_ids_ok([_text(response_items[_RF_DOC])]) or is_blank(_text(response_items[_RF_ORGAN]))

@@ -12,6 +12,7 @@ from lxml import etree
 from conformance_profiles.edxml.values import (
     base64_problem,
     char_length,
+    email_problem,
     organ_id_syntax,
     parse_date,
     parse_document_id,
@@ -82,3 +83,36 @@ def test_lengths_count_nfc_code_points() -> None:
     nfd = "Vie\u0302\u0323t"  # "Việt" decomposed: 6 code points, 4 after NFC
     assert char_length(nfd) == 4
     assert char_length("abc") == 3
+
+
+_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(local=st.from_regex(r"[A-Za-z0-9._+-]{1,12}", fullmatch=True),
+       labels=st.lists(_LABEL, min_size=1, max_size=3),
+       tld=st.sampled_from(["vn", "com", "gov", "org", "test", "local", "onion", "arpa", "x", "c0m", "invalid"]))
+def test_plain_email_fast_path_is_a_subset_of_email_validator(local: str, labels: list[str], tld: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from conformance_profiles.edxml import values
+
+    address = f"{local}@{'.'.join(labels)}.{tld}"
+    try:
+        validate_email(address, check_deliverability=False)
+        library_accepts = True
+    except EmailNotValidError:
+        library_accepts = False
+    if values._PLAIN_EMAIL.fullmatch(address) and email_problem(address) is None:
+        assert library_accepts, address  # the fast path never accepts what the library refuses
+    assert (email_problem(address) is None) == library_accepts, address
+
+
+def test_email_problems() -> None:
+    assert email_problem("vanthu@hanoi.gov.vn") is None
+    assert email_problem("a..b@x.vn") is not None
+    # Non-ASCII addresses bypass the fast path: the library decides (it accepts internationalised local parts).
+    assert email_problem("nguyễn@x.vn") is None
+    assert email_problem("a@x..vn") is not None
+    assert email_problem("a@localhost") is not None
+    assert email_problem("not an email") is not None
