@@ -76,7 +76,7 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, n
         return unreadable_subject(profile.id, reqs, checks, name,
                                   "the file grew while it was being read (is it still being written?); "
                                   "it was not judged", {"size_bytes": size})
-    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, Path(path)), ctx,
+    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx,
                             list_quiet=list_quiet)
 
 

@@ -135,7 +135,8 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
     if not list_quiet and checks.acceptor is not None:
         accepted = _accepted(checks, subject, ctx)
         if accepted is not None:
-            return SubjectReport((), counted=(*counted, *accepted))
+            counted += accepted
+            return SubjectReport((), counted=tuple(counted))
     for check in checks.checks:
         start = time.perf_counter()
         outcome, message, findings, evidence = _run_check(check, subject, ctx)

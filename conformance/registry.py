@@ -44,7 +44,7 @@ class RawSubject:
 
     name: str
     data: bytes
-    path: Path | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +141,7 @@ class Checks:
     def __init__(self, profile_id: str) -> None:
         self.profile_id = profile_id
         self._checks: dict[str, Check] = {}
+        self._ids: frozenset[str] = frozenset()
         self.subject_loader: Loader | None = None
         self.acceptor: AcceptFunc | None = None
 
@@ -163,6 +164,7 @@ class Checks:
             where = _where(func)
             self._claim(requirement, where)
             self._checks[requirement] = Check(requirement, func, where, applies)
+            self._ids = frozenset(self._checks)
             return func
 
         return decorate
@@ -204,7 +206,7 @@ class Checks:
     @property
     def check_ids(self) -> frozenset[str]:
         """The requirement ids the checks (not the loader) verify."""
-        return frozenset(self._checks)
+        return self._ids
 
     def verified(self) -> frozenset[str]:
         """Every requirement id that some check or the loader verifies."""

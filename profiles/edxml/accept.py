@@ -46,6 +46,8 @@ _EDOC_ONLY = ("EDX-03", "EDX-04", "EDX-05", "EDX-07", "EDX-08", "EDX-09", "EDX-1
 _STATUS_ONLY = ("STS-01", "STS-02", "STS-03", "STS-04")
 _ALWAYS = ("EDX-02", "EDX-06", "EDX-12", "EDX-20", "EDX-22")
 _TO, _BUSSINESS = f"{_ED}To", f"{_ED}Bussiness"
+_ENVELOPE, _HEADER_BLOCK, _MESSAGE_HEADER = f"{_ED}edXMLEnvelope", f"{_ED}edXMLHeader", f"{_ED}MessageHeader"
+_STATUS_CODE = f"{_ED}StatusCode"
 _BUSINESS_INFO, _REPLACEMENTS = f"{_ED}BussinessDocumentInfo", f"{_ED}ReplacementInfoList"
 
 
@@ -85,10 +87,6 @@ def _date_ok(value: str) -> bool:
     return parse_date(value)[1] is None
 
 
-def _within(value: str, limit: int) -> bool:
-    return char_length(value) <= limit  # NFC may lengthen rare characters: no raw-length shortcut
-
-
 def accept(pkg: Package, ctx: CheckContext) -> dict[str, Outcome] | None:
     """Every check's outcome when the package is canonical and clean; None when the checks must judge it."""
     root = pkg.root
@@ -98,10 +96,13 @@ def accept(pkg: Package, ctx: CheckContext) -> dict[str, Outcome] | None:
         return None
     if "edxml.signature" in ctx.claims:
         return None
-    header = root.find(f"{_ED}edXMLEnvelope/{_ED}edXMLHeader/{_ED}MessageHeader")
-    if header is None:
+    # No comments or PIs: children are elements, so the header is root[0][0][0] if the layout is canonical.
+    if not len(root) or root[0].tag != _ENVELOPE or not len(root[0]) or root[0][0].tag != _HEADER_BLOCK:
         return None
-    status = header.find(f"{_ED}StatusCode") is not None
+    header = root[0][0][0] if len(root[0][0]) else None
+    if header is None or header.tag != _MESSAGE_HEADER:
+        return None
+    status = len(header) > 3 and header[3].tag == _STATUS_CODE  # From, ResponseFor, StaffInfo, StatusCode
     schema = schema_for(ctx.artefact("canonical_status" if status else "canonical_edoc"))
     if not schema.validate(pkg.tree):
         return None
@@ -154,8 +155,9 @@ def _edoc(pkg: Package, header: etree._Element, ctx: CheckContext) -> dict[str, 
         return None
     limited = [(number, 11), (notation, 30), (subject, 500), (_text(h["Content"]), 500), (_text(doc_type[2]), 100),
                (_text(signer[1]), 100), (_text(signer[2]), 50), *((_text(p[_ORG_NAME]), 200) for p in parties)]
-    if not all(_within(value, limit) for value, limit in limited):
-        return None
+    for value, limit in limited:
+        if char_length(value) > limit:  # NFC may lengthen rare characters: no raw-length shortcut
+            return None
     # EDX-08: promulgation date real and not in the future; due date empty or real
     promulgated = _text(promulgation[1])
     day, _ = parse_date(promulgated)

@@ -57,6 +57,7 @@ def char_length(text: str) -> int:
     return len(unicodedata.normalize("NFC", text)) if not text.isascii() else len(text)
 
 
+@lru_cache(maxsize=4096)  # dates recur across a folder of packages
 def parse_date(text: str) -> tuple[date | None, str | None]:
     """A ``yyyy/MM/dd`` date, or None and what is wrong with it."""
     value = text.strip(_XML_SPACE)
@@ -151,17 +152,19 @@ def disagreements(doc_id: DocumentId, sender: str, promulgation_date: str, numbe
 
 # Plain ASCII addresses that email-validator always accepts (a test checks it on generated input):
 # a dot-atom local part and LDH labels without "--" (IDNA), ending in an alphabetic TLD.
-_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
-                          r"([A-Za-z]{2,24})", re.ASCII)
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*@(?:[A-Za-z0-9-]{1,63}\.)+([A-Za-z]{2,24})", re.ASCII)
 _SPECIAL_USE_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
 
 
 def email_problem(address: str) -> str | None:
     """Why ``address`` is not a valid e-mail address (syntax only, no DNS look-up), or None."""
     plain = _PLAIN_EMAIL.fullmatch(address)
-    if (plain and len(address) <= 254 and "--" not in address.partition("@")[2] and len(address.partition("@")[0]) <= 64
-            and plain.group(1).lower() not in _SPECIAL_USE_TLDS):
-        return None
+    if plain and len(address) <= 254 and plain.group(1).lower() not in _SPECIAL_USE_TLDS:
+        local, _, domain = address.partition("@")
+        # Labels neither start nor end with "-", and carry no "--" (IDNA reserves it).
+        if (len(local) <= 64 and not domain.startswith("-") and "--" not in domain and "-." not in domain
+                and ".-" not in domain):
+            return None
     return _email_validator_problem(address)
 
 
