@@ -37,6 +37,7 @@ _BOMS = (
 )
 _XML_DECL = re.compile(rb"<\?xml\s[^?]*?encoding\s*=\s*([\"'])([A-Za-z0-9._-]*)\1", re.ASCII)
 _EBCDIC_DECL = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC, which libxml2 would auto-detect
+_POSITION = re.compile(r",? line \d+, column \d+$")
 _PROLOG_SKIP = re.compile(rb"\s+|<!--.*?-->|<\?.*?\?>", re.DOTALL)
 
 
@@ -172,7 +173,8 @@ def _parse(body: bytes, parser: etree.XMLParser, max_depth: int) -> etree._Eleme
         encoding = _utf8_problem(body)
         if encoding is not None:
             raise encoding from None
-        message = str(exc.msg or exc)
+        # libxml2 appends the position, which the finding already carries as its line.
+        message = _POSITION.sub("", str(exc.msg or exc))
         if "Excessive depth" in message:
             raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
                              _line(exc)) from None

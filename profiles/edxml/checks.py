@@ -116,8 +116,10 @@ def root_element(pkg: Package, ctx: CheckContext) -> Iterator[Finding]:
     """The root is edXML in the QCVN 102:2016 namespace."""
     qname = etree.QName(pkg.root)
     if qname.localname != "edXML" or qname.namespace != EDXML_NS:
-        yield pkg.finding(pkg.root, f"the root element is {{{qname.namespace or ''}}}{qname.localname}, "
-                                    f"not edXML in namespace {EDXML_NS}", value=pkg.root.tag)
+        found = f"{qname.localname} in namespace {qname.namespace}" if qname.namespace else \
+            f"{qname.localname} in no namespace"
+        yield pkg.finding(pkg.root, f"the root element is {found}, not edXML in namespace {EDXML_NS}",
+                          value=pkg.root.tag)
 
 
 def _unknown_children(pkg: Package, parent: etree._Element, allowed: Sequence[str]) -> Iterator[Finding]:
