@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,6 +41,9 @@ def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterat
                            for name in names if any(fnmatch.fnmatchcase(name, pat) for pat in pats))
             for file in found:
                 yield file, file[cut:].replace(os.sep, "/")
+        elif path.exists():
+            raise ConfigError(f"cannot read '{path}': it is neither a regular file nor a folder",
+                              hint="give message files or folders")
         else:
             raise ConfigError(f"cannot read '{path}': no such file or folder",
                               hint="give message files or folders that exist")
@@ -60,8 +64,14 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, n
     """Read one file under the size cap and judge it; an unreadable file is inconclusive."""
     reqs = profile.requirements
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        # Non-blocking, so a FIFO or device in a folder cannot hang the run; only regular files are read.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return unreadable_subject(profile.id, reqs, checks, name,
+                                          "it is not a regular file (a pipe, socket or device?); it was not read",
+                                          {"path": path})
+            size = info.st_size
             if size > max_bytes:
                 return unreadable_subject(profile.id, reqs, checks, name,
                                           f"the file is {size} bytes, over the size cap of {max_bytes} bytes; "

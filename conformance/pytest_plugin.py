@@ -19,6 +19,7 @@ import pytest
 
 from .clock import Clock, parse_now
 from .engine import iter_subject_files, judge_file
+from .errors import ConformanceError
 from .evaluate import SubjectReport
 from .model import Level, Outcome, Result
 from .profiles import Profile, resolve_profile
@@ -87,7 +88,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """Set up the engine when conformance options are given."""
     config.addinivalue_line("markers", "conformance(requirement, subject): a conformance item")
     if _active(config):
-        state = config.stash[_STATE] = _State(config)
+        try:
+            state = config.stash[_STATE] = _State(config)
+        except ConformanceError as exc:  # a usage error, with its fix: never a traceback
+            raise pytest.UsageError(str(exc)) from None
         config.pluginmanager.register(_Engine(state), "conformance-engine")
 
 

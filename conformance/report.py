@@ -37,7 +37,6 @@ class ReportBuilder:
         }
         self.listed: list[Result] = []
         self.omitted: set[tuple[str, str]] = set()
-        self.untested_reasons: dict[str, str] = {}
         self.subjects = 0
 
     def add(self, results: Iterable[Result], omitted: Iterable[str] = (), profile: str | None = None) -> None:
@@ -58,10 +57,6 @@ class ReportBuilder:
         self.listed.extend(listed)
         self.omitted.update((profile, r) for r in omitted)
         self.subjects += subjects
-
-    def mark_untested(self, profile: str, requirement: str, reason: str) -> None:
-        """Record why a requirement could not be exercised in this run."""
-        self.untested_reasons[requirement] = reason
 
     def untested(self) -> list[str]:
         """Requirement ids no check exercised, except those skipped because evaluation stopped early."""
@@ -91,8 +86,7 @@ class ReportBuilder:
                     for level in Level}
         warnings = sum(1 for t in self.tallies.values()
                        if t.requirement.level is Level.RECOMMENDED and t.outcome is Outcome.FAIL)
-        reasons = {rid: self.untested_reasons.get(rid, "no check exercised this requirement in this run")
-                   for rid in untested}
+        reasons = {rid: "no check exercised this requirement in this run" for rid in untested}
         return {
             "format": FORMAT,
             "id": str(uuid.uuid4()),

@@ -44,7 +44,7 @@ def write_json(report: Mapping[str, Any], out_dir: Path) -> Path:
     """Write ``report.json`` (UTF-8, not ASCII-escaped, so Vietnamese stays readable)."""
     path = out_dir / "report.json"
     tmp = path.with_suffix(".json.tmp")
-    # Lone surrogates (an undecodable file name, say) become \udXXX escapes: still valid JSON.
+    # Lone surrogates (an undecodable file name, say) become backslash-u escapes: still valid JSON.
     text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     tmp.write_bytes(text.encode("utf-8", "backslashreplace"))
     tmp.replace(path)

@@ -46,3 +46,12 @@ def test_report_of_2000_packages_grows_with_failures_not_passes(tmp_path: Path) 
     assert report["summary"]["by_requirement"]["EDX-02"]["counts"]["pass"] == 2003
     size = (tmp_path / "o" / "report.json").stat().st_size
     assert size < 60_000, size  # a listing of 2000 × 26 passes would be megabytes
+
+
+def test_pytest_engine_reports_a_bad_profile_as_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--conformance-profile", "edxm",
+                           "--conformance-messages", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=tmp_path)
+    assert done.returncode == 4  # pytest's usage-error exit code
+    assert "unknown profile 'edxm'" in done.stderr and "Did you mean 'edxml'?" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -145,3 +145,19 @@ def test_report_refuses_a_file_that_is_not_a_report(run_cli: Callable[..., Resul
     assert "not a conformance-report/1 document" in result.output
     bogus.write_text("{not json")
     assert run_cli("report", str(bogus), "--format", "html").exit_code == 2
+
+
+def test_a_fifo_in_a_folder_is_inconclusive_not_a_hang(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "good.txt").write_text("ok\n")
+    os.mkfifo(folder / "pipe.txt")  # opening it for reading would block until a writer comes
+    result = run_cli("validate", "-p", "toy", str(folder), "-o", str(tmp_path / "o"), "--now", NOW_ARG)
+    assert result.exit_code == 3
+    report = load_valid_report(tmp_path / "o")
+    [pipe] = [r for r in report["results"] if r["subject"] == "m/pipe.txt"]
+    assert pipe["outcome"] == "inconclusive" and "not a regular file" in pipe["message"]
+    named = run_cli("validate", "-p", "toy", str(folder / "pipe.txt"))
+    assert named.exit_code == 2 and "neither a regular file nor a folder" in named.output
