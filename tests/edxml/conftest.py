@@ -15,6 +15,7 @@ import pytest
 
 from conformance.clock import Clock
 from conformance.profiles import resolve_profile
+from conformance.reporting.json_writer import validate_report
 from conformance.session import ValidateOptions, validate
 from conformance_fixtures.edxml_corpus import build_corpus
 from tests.conftest import NOW
@@ -101,6 +102,7 @@ def run_validate(paths: list[Path], out: Path, *, trust: list[Path] | None = Non
                            formats=("json",), trust=trust or [], claims=list(claims), list_passes=list_passes,
                            max_bytes=max_bytes, jobs=jobs)
     report, _ = validate(opts)
+    assert validate_report(report) == [], validate_report(report)  # every report a test writes is valid
     return report
 
 

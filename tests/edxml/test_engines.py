@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 from conformance_fixtures.edxml_corpus import bulk_packages, edoc_package
-from tests.conftest import NOW, NOW_ARG
+from tests.conftest import NOW, NOW_ARG, load_valid_report
 
 from .conftest import run_validate
 
@@ -24,7 +23,7 @@ def test_pytest_engine_matches_the_bulk_engine(corpus: Path, tmp_path: Path) -> 
         capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]  # the invalid packages fail
     assert "conformance verdict: non-conformant" in done.stdout
-    items = json.loads((tmp_path / "py" / "report.json").read_text())
+    items = load_valid_report(tmp_path / "py")
     assert items["verdict"] == bulk["verdict"]
     assert items["summary"]["by_requirement"] == bulk["summary"]["by_requirement"]
     key = lambda r: (r["subject"], r["requirement"])  # noqa: E731

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conformance.clock import Clock, parse_now
 from conformance.profiles import resolve_profile
+from conformance.reporting.json_writer import validate_report
 from conformance.session import ValidateOptions, validate
 from conformance_fixtures.edxml_corpus import edoc_package
 from tests.conftest import NOW
@@ -59,6 +60,7 @@ def _judge_on(path: Path, out: Path, now: str) -> str:
     opts = ValidateOptions(profiles=[resolve_profile("edxml")], paths=[path], clock=parse_now(now), out_dir=out,
                            formats=("json",))
     report, _ = validate(opts)
+    assert validate_report(report) == []
     return str(report["summary"]["by_requirement"]["EDX-08"]["outcome"])
 
 

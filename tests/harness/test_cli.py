@@ -8,6 +8,8 @@ from pathlib import Path
 
 from click.testing import Result
 
+from tests.conftest import load_valid_report
+
 
 def test_profiles_lists_installed_and_path_profiles(run_cli: Callable[..., Result]) -> None:
     result = run_cli("profiles")
@@ -43,7 +45,7 @@ def test_untested_requirement_makes_the_run_inconclusive(run_cli: Callable[..., 
     (tmp_path / "a.xml").write_text("<a/>")
     result = run_cli("validate", "-p", "gappy", str(tmp_path / "a.xml"), "-o", str(tmp_path / "o"))
     assert result.exit_code == 3
-    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    report = load_valid_report(tmp_path / "o")
     assert report["summary"]["untested"] == ["GAP-02"]
     assert report["verdict"] == "inconclusive"
 

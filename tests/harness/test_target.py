@@ -11,6 +11,7 @@ from click.testing import Result
 
 from conformance.errors import ConfigError
 from conformance.target import SecretMasker, load_target
+from tests.conftest import load_valid_report
 
 SECRET = "s3cr3t-Token/+=value"
 
@@ -104,7 +105,7 @@ def test_validate_with_a_target_file_uses_its_claims_and_limits(run_cli: Callabl
     assert result.exit_code == 1  # toy.sig is claimed through the target file, and a.txt has no SIG line
     written = b"".join(p.read_bytes() for p in (tmp_path / "o").rglob("*") if p.is_file())
     assert SECRET.encode() not in written
-    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    report = load_valid_report(tmp_path / "o")
     assert report["target"] == {"vendor": "ACME", "product": "QLVB", "version": "5.2"}
     assert report["claims"] == ["toy.sig"]
     big = [r for r in report["results"] if r["subject"] == "m/big.txt"]

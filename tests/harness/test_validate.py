@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -132,7 +131,7 @@ def test_report_rerenders_in_another_language(run_cli: Callable[..., Result], to
     result = run_cli("report", str(tmp_path / "o" / "report.json"), "--format", "html", "--format", "json",
                      "--lang", "vi", "-o", str(tmp_path / "vi"))
     assert result.exit_code == 0, result.output
-    assert json.loads((tmp_path / "vi" / "report.json").read_text())["lang"] == "vi"
+    assert load_valid_report(tmp_path / "vi")["lang"] == "vi"
     assert "Không phù hợp" in (tmp_path / "vi" / "report.html").read_text("utf-8")
     assert (tmp_path / "o" / "report.json").read_bytes() == before
 
@@ -161,3 +160,35 @@ def test_a_fifo_in_a_folder_is_inconclusive_not_a_hang(run_cli: Callable[..., Re
     assert pipe["outcome"] == "inconclusive" and "not a regular file" in pipe["message"]
     named = run_cli("validate", "-p", "toy", str(folder / "pipe.txt"))
     assert named.exit_code == 2 and "neither a regular file nor a folder" in named.output
+
+
+def _stderr_of_validate(folder: Path, out: Path, *, tty: bool) -> str:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "conformance.cli", "validate", "-p", "toy", str(folder), "-o", str(out),
+            "--now", NOW_ARG]
+    if not tty:
+        return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False).stderr
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=120)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_shows_on_a_terminal_only(toy_files: Path, tmp_path: Path) -> None:
+    assert "validating" in _stderr_of_validate(toy_files, tmp_path / "a", tty=True)
+    assert "validating" not in _stderr_of_validate(toy_files, tmp_path / "b", tty=False)
