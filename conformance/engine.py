@@ -8,8 +8,10 @@ import stat
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 from .evaluate import SubjectReport, evaluate_subject, unreadable_subject
@@ -145,22 +147,60 @@ def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, build
             if progress:
                 progress(batch.subjects)
         return
-    workers = min(jobs, os.cpu_count() or 1) if jobs > 0 else (os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(str(profile.root), profile.module_name, ctx, max_bytes,
-                                       builder.list_passes)) as pool:
-        window: deque[Future[Batch]] = deque()
+    workers = min(jobs, os.cpu_count() or 1)
+    initargs = (str(profile.root), profile.module_name, ctx, max_bytes, builder.list_passes)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs)
+    window: deque[tuple[list[tuple[str, str]], Future[Batch]]] = deque()
+    try:
         for chunk in _chunks(files, CHUNK):
-            window.append(pool.submit(_worker_batch, chunk))
-            if len(window) >= workers * 4:
-                _collect(window.popleft(), profile, builder, progress)
+            window.append((chunk, pool.submit(_worker_batch, chunk)))
+            while len(window) >= workers * 4:
+                pool = _collect(window, pool, workers, initargs, profile, checks, builder, progress)
         while window:
-            _collect(window.popleft(), profile, builder, progress)
+            pool = _collect(window, pool, workers, initargs, profile, checks, builder, progress)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
-def _collect(future: Future[Batch], profile: Profile, builder: ReportBuilder,
-             progress: Callable[[int], None] | None) -> None:
-    batch = future.result()
+def _collect(window: deque[tuple[list[tuple[str, str]], Future[Batch]]], pool: ProcessPoolExecutor,
+             workers: int, initargs: tuple[Any, ...], profile: Profile, checks: Checks, builder: ReportBuilder,
+             progress: Callable[[int], None] | None) -> ProcessPoolExecutor:
+    """Add the oldest chunk's results; if a worker died, recover and return the pool to go on with."""
+    chunk, future = window.popleft()
+    try:
+        batch = future.result()
+    except BrokenProcessPool:
+        # A subject killed its worker (a crash in a native library, the memory limit). Everything in
+        # flight is lost with the pool: resubmit it to a new one, and find the culprit file by file.
+        pool.shutdown(cancel_futures=True)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs)
+        for i, (other, _) in enumerate(window):
+            window[i] = (other, pool.submit(_worker_batch, other))
+        batch = _isolate(chunk, initargs, profile, checks)
     builder.add_counts(profile.id, batch.counts, batch.listed, batch.omitted, batch.subjects)
     if progress:
         progress(batch.subjects)
+    return pool
+
+
+def _isolate(chunk: list[tuple[str, str]], initargs: tuple[Any, ...], profile: Profile, checks: Checks) -> Batch:
+    """Judge each file of a chunk in a process of its own; one that kills it gets an ``error`` result."""
+    counts: Counter[tuple[str, Outcome]] = Counter()
+    listed: list[Result] = []
+    omitted: set[str] = set()
+    for item in chunk:
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=initargs) as solo:
+            try:
+                batch = solo.submit(_worker_batch, [item]).result()
+            except BrokenProcessPool:
+                report = unreadable_subject(
+                    profile.id, profile.requirements, checks, item[1],
+                    "the harness process judging this subject died (a crash or the memory limit); this is a "
+                    "failure of the tool, never the vendor's: please report it with this subject",
+                    {"path": item[0]}, Outcome.ERROR)
+                batch = Batch(Counter((r.requirement, r.outcome) for r in report.results), list(report.results),
+                              set(report.omitted), 1)
+        counts.update(batch.counts)
+        listed.extend(batch.listed)
+        omitted |= batch.omitted
+    return Batch(counts, listed, omitted, len(chunk))

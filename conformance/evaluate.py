@@ -149,9 +149,10 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
 
 
 def unreadable_subject(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
-                       name: str, reason: str, evidence: dict[str, object]) -> SubjectReport:
-    """Inconclusive results for a subject that could not be read at all (too large, unreadable)."""
+                       name: str, reason: str, evidence: dict[str, object],
+                       outcome: Outcome = Outcome.INCONCLUSIVE) -> SubjectReport:
+    """Results for a subject that could not be judged at all: too large, unreadable, or it killed a worker."""
     first = checks.subject_loader.requirements if checks.subject_loader else tuple(sorted(checks.verified()))[:1]
-    results = tuple(make_result(requirements[r], profile_id, name, Outcome.INCONCLUSIVE, reason, evidence=evidence)
+    results = tuple(make_result(requirements[r], profile_id, name, outcome, reason, evidence=evidence)
                     for r in first)
     return SubjectReport(results, checks.verified() - set(first))

@@ -192,3 +192,20 @@ def _stderr_of_validate(folder: Path, out: Path, *, tty: bool) -> str:
 def test_progress_shows_on_a_terminal_only(toy_files: Path, tmp_path: Path) -> None:
     assert "validating" in _stderr_of_validate(toy_files, tmp_path / "a", tty=True)
     assert "validating" not in _stderr_of_validate(toy_files, tmp_path / "b", tty=False)
+
+
+def test_a_subject_that_kills_a_worker_is_an_error_and_the_run_goes_on(run_cli: Callable[..., Result],
+                                                                        tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(150):  # several chunks, so other chunks are in flight when the worker dies
+        (folder / f"{i:03}.txt").write_text("ok\n")
+    (folder / "050-die.txt").write_text("die\n")
+    result = run_cli("validate", "-p", "toy", str(folder), "--jobs", "2", "-o", str(tmp_path / "o"),
+                     "--now", NOW_ARG)
+    assert result.exit_code == 3, result.output
+    report = load_valid_report(tmp_path / "o")
+    assert report["summary"]["subjects"] == 151  # nothing lost
+    [crash] = [r for r in report["results"] if r["outcome"] == "error"]
+    assert crash["subject"] == "many/050-die.txt" and "process judging this subject died" in crash["message"]
+    assert report["summary"]["by_requirement"]["TOY-02"]["counts"]["pass"] == 150
