@@ -19,10 +19,10 @@ from rich.table import Table
 from . import __version__
 from .clock import Clock, parse_now
 from .errors import ConfigError, ConformanceError, ProfileError
+from .i18n import t
 from .model import ExitCode, Level, Verdict, exit_code_for
 from .profiles import Profile, discover, resolve_profile
 from .reporting import FORMATS, write_reports
-from .reporting.i18n import t
 from .reporting.json_writer import load_report, validate_report
 from .session import ValidateOptions, demo_inputs, validate
 from .target import load_target

@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .evaluate import SubjectReport, evaluate_subject, unreadable_subject
+from .i18n import t
 from .model import Outcome, Result
 from .profiles import Profile, load_profile
 from .registry import CheckContext, Checks, RawSubject
@@ -70,24 +71,20 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, n
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
             info = os.fstat(fh.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return unreadable_subject(profile.id, reqs, checks, name,
-                                          "it is not a regular file (a pipe, socket or device?); it was not read",
+                return unreadable_subject(profile.id, reqs, checks, name, t("file.not_regular", ctx.lang),
                                           {"path": path})
             size = info.st_size
             if size > max_bytes:
                 return unreadable_subject(profile.id, reqs, checks, name,
-                                          f"the file is {size} bytes, over the size cap of {max_bytes} bytes; "
-                                          "it was not read (raise the cap with --max-bytes to judge it)",
+                                          t("file.too_large", ctx.lang, size=size, limit=max_bytes),
                                           {"size_bytes": size, "limit_bytes": max_bytes})
             # read(n) allocates n bytes up front: ask for what fstat saw, plus one to notice growth.
             data = fh.read(size + 1)
     except OSError as exc:
-        return unreadable_subject(profile.id, reqs, checks, name, f"the file could not be read: {exc.strerror}",
-                                  {"path": str(path)})
-    if len(data) > size:
         return unreadable_subject(profile.id, reqs, checks, name,
-                                  "the file grew while it was being read (is it still being written?); "
-                                  "it was not judged", {"size_bytes": size})
+                                  t("file.unreadable", ctx.lang, reason=exc.strerror), {"path": str(path)})
+    if len(data) > size:
+        return unreadable_subject(profile.id, reqs, checks, name, t("file.grew", ctx.lang), {"size_bytes": size})
     return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx,
                             list_quiet=list_quiet)
 
@@ -155,16 +152,16 @@ def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, build
         for chunk in _chunks(files, CHUNK):
             window.append((chunk, pool.submit(_worker_batch, chunk)))
             while len(window) >= workers * 4:
-                pool = _collect(window, pool, workers, initargs, profile, checks, builder, progress)
+                pool = _collect(window, pool, workers, initargs, profile, checks, ctx, builder, progress)
         while window:
-            pool = _collect(window, pool, workers, initargs, profile, checks, builder, progress)
+            pool = _collect(window, pool, workers, initargs, profile, checks, ctx, builder, progress)
     finally:
         pool.shutdown(cancel_futures=True)
 
 
 def _collect(window: deque[tuple[list[tuple[str, str]], Future[Batch]]], pool: ProcessPoolExecutor,
-             workers: int, initargs: tuple[Any, ...], profile: Profile, checks: Checks, builder: ReportBuilder,
-             progress: Callable[[int], None] | None) -> ProcessPoolExecutor:
+             workers: int, initargs: tuple[Any, ...], profile: Profile, checks: Checks, ctx: CheckContext,
+             builder: ReportBuilder, progress: Callable[[int], None] | None) -> ProcessPoolExecutor:
     """Add the oldest chunk's results; if a worker died, recover and return the pool to go on with."""
     chunk, future = window.popleft()
     try:
@@ -176,14 +173,15 @@ def _collect(window: deque[tuple[list[tuple[str, str]], Future[Batch]]], pool: P
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs)
         for i, (other, _) in enumerate(window):
             window[i] = (other, pool.submit(_worker_batch, other))
-        batch = _isolate(chunk, initargs, profile, checks)
+        batch = _isolate(chunk, initargs, profile, checks, ctx)
     builder.add_counts(profile.id, batch.counts, batch.listed, batch.omitted, batch.subjects)
     if progress:
         progress(batch.subjects)
     return pool
 
 
-def _isolate(chunk: list[tuple[str, str]], initargs: tuple[Any, ...], profile: Profile, checks: Checks) -> Batch:
+def _isolate(chunk: list[tuple[str, str]], initargs: tuple[Any, ...], profile: Profile, checks: Checks,
+             ctx: CheckContext) -> Batch:
     """Judge each file of a chunk in a process of its own; one that kills it gets an ``error`` result."""
     counts: Counter[tuple[str, Outcome]] = Counter()
     listed: list[Result] = []
@@ -193,11 +191,8 @@ def _isolate(chunk: list[tuple[str, str]], initargs: tuple[Any, ...], profile: P
             try:
                 batch = solo.submit(_worker_batch, [item]).result()
             except BrokenProcessPool:
-                report = unreadable_subject(
-                    profile.id, profile.requirements, checks, item[1],
-                    "the harness process judging this subject died (a crash or the memory limit); this is a "
-                    "failure of the tool, never the vendor's: please report it with this subject",
-                    {"path": item[0]}, Outcome.ERROR)
+                report = unreadable_subject(profile.id, profile.requirements, checks, item[1],
+                                            t("file.worker_died", ctx.lang), {"path": item[0]}, Outcome.ERROR)
                 batch = Batch(Counter((r.requirement, r.outcome) for r in report.results), list(report.results),
                               set(report.omitted), 1)
         counts.update(batch.counts)

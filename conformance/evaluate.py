@@ -7,6 +7,8 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .errors import ProfileError
+from .i18n import Phrase, t
 from .model import Finding, Outcome, Requirement, Result
 from .registry import Check, CheckContext, Checks, Judgement, RawSubject, Stop
 
@@ -28,10 +30,11 @@ class SubjectReport:
     counted: tuple[tuple[str, Outcome], ...] = ()
 
 
-def _headline(requirement: str, finding: Finding, more: int) -> str:
-    where = ", ".join(p for p in (finding.path, f"line {finding.line}" if finding.line else None) if p)
+def _headline(requirement: str, finding: Finding, more: int, lang: str) -> str:
+    line = t("result.line", lang, line=finding.line) if finding.line else None
+    where = ", ".join(p for p in (finding.path, line) if p)
     text = f"{requirement}: {finding.message}" + (f" ({where})" if where else "")
-    return text + (f" [+{more} more]" if more else "")
+    return text + (" " + t("result.more", lang, count=more) if more else "")
 
 
 def make_result(
@@ -43,18 +46,19 @@ def make_result(
     findings: Iterable[Finding] = (),
     evidence: dict[str, object] | None = None,
     duration_ms: float = 0.0,
+    lang: str = "en",
 ) -> Result:
-    """A result with a headline built from the first finding and the findings as evidence."""
+    """A result with a headline built from the first finding and the findings as evidence, in ``lang``."""
     found = list(findings)
     ev: dict[str, object] = dict(evidence or {})
     if found:
         ev["findings"] = [f.to_json() for f in found[:MAX_FINDINGS]]
         if len(found) > MAX_FINDINGS:
             ev["omitted_findings"] = len(found) - MAX_FINDINGS
-        headline = _headline(req.id, found[0], len(found) - 1)
+        headline = _headline(req.id, found[0], len(found) - 1, lang)
         message = f"{headline}. {message}" if message else headline
     elif message is None:
-        message = f"{req.id}: {'satisfied' if outcome is Outcome.PASS else outcome.value}"
+        message = f"{req.id}: {t(f'result.{outcome.value}', lang)}"
     elif not message.startswith(req.id):
         message = f"{req.id}: {message}"
     return Result(req.id, profile, req.level, outcome, subject, message, ev, duration_ms)
@@ -63,20 +67,28 @@ def make_result(
 CheckOutput = tuple[Outcome, str | None, list[Finding], dict[str, object]]
 
 
+def _broken(check: Check, exc: Exception, ctx: CheckContext) -> CheckOutput:
+    """A broken check is the tool's fault: outcome error, never fail."""
+    trace = traceback.format_exception(exc, limit=-3)
+    return Outcome.ERROR, t("result.check_raised", ctx.lang, error=type(exc).__name__, detail=exc), [], {
+        "error": type(exc).__name__, "check": check.where, "trace": "".join(trace)[-2000:]}
+
+
 def _run_check(check: Check, subject: object, ctx: CheckContext) -> CheckOutput:
+    """The check's outcome; its message may still be a Phrase, said only when the result is made."""
     if check.applies is not None:
         verdict = check.applies(subject)
         if verdict is not True:
-            return Outcome.NOT_APPLICABLE, str(verdict) if verdict else "does not apply to this subject", [], {}
+            reason = verdict if isinstance(verdict, Phrase) else str(verdict) if verdict else \
+                t("result.does_not_apply", ctx.lang)
+            return Outcome.NOT_APPLICABLE, reason, [], {}
     try:
         returned = check.func(subject, ctx)
         if isinstance(returned, Judgement):
             return returned.outcome, returned.message, list(returned.findings), dict(returned.evidence)
         findings = list(returned or ())
-    except Exception as exc:  # a broken check is the tool's fault: outcome error, never fail
-        trace = traceback.format_exception(exc, limit=-3)
-        return Outcome.ERROR, f"the check raised {type(exc).__name__}: {exc}", [], {
-            "error": type(exc).__name__, "check": check.where, "trace": "".join(trace)[-2000:]}
+    except Exception as exc:
+        return _broken(check, exc, ctx)
     return (Outcome.FAIL if findings else Outcome.PASS), None, findings, {}
 
 
@@ -112,25 +124,24 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
             subject = loader.func(raw, ctx)
         except Stop as stop:
             ms = (time.perf_counter() - start) * 1000
-            results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms)
-                        for r in stop.passed]
+            results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms,
+                                    lang=ctx.lang) for r in stop.passed]
             results.append(make_result(
-                requirements[stop.requirement], profile_id, raw.name, Outcome.FAIL,
-                "Evaluation stopped here: the package cannot be read safely, so no other rule was evaluated",
-                stop.findings, {"stopped": True}, ms))
+                requirements[stop.requirement], profile_id, raw.name, Outcome.FAIL, t("result.stopped", ctx.lang),
+                stop.findings, {"stopped": True}, ms, ctx.lang))
             done = {r.requirement for r in results}
             return SubjectReport(tuple(results), checks.verified() - done)
         except Exception as exc:
             trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
             results += [make_result(requirements[r], profile_id, raw.name, Outcome.ERROR,
-                                    f"the loader raised {type(exc).__name__}: {exc}",
+                                    t("result.loader_raised", ctx.lang, error=type(exc).__name__, detail=exc),
                                     evidence={"check": loader.where, "trace": trace})
                         for r in loader.requirements]
             return SubjectReport(tuple(results), checks.verified() - set(loader.requirements))
         ms = (time.perf_counter() - start) * 1000
         if list_quiet:
-            results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms)
-                        for r in loader.requirements]
+            results += [make_result(requirements[r], profile_id, raw.name, Outcome.PASS, duration_ms=ms,
+                                    lang=ctx.lang) for r in loader.requirements]
     counted = [] if list_quiet or loader is None else [(r, Outcome.PASS) for r in loader.requirements]
     if not list_quiet and checks.acceptor is not None:
         accepted = _accepted(checks, subject, ctx)
@@ -143,8 +154,13 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
         if not list_quiet and outcome in _QUIET:
             counted.append((check.requirement, outcome))
             continue
+        if isinstance(message, Phrase):  # a reason from the profile's catalogue, said now it is listed
+            try:
+                message = ctx.say(message.key, **message.params)
+            except ProfileError as exc:
+                outcome, message, findings, evidence = _broken(check, exc, ctx)
         results.append(make_result(requirements[check.requirement], profile_id, raw.name, outcome, message,
-                                   findings, evidence, (time.perf_counter() - start) * 1000))
+                                   findings, evidence, (time.perf_counter() - start) * 1000, ctx.lang))
     return SubjectReport(tuple(results), counted=tuple(counted))
 
 

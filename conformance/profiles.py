@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, ProfileError, did_you_mean
+from .i18n import load_catalogue
 from .model import Level, Requirement
 from .registry import Checks
 
@@ -58,6 +59,11 @@ class Profile:
     def load_checks(self) -> Checks:
         """Import ``checks.py`` and return its registry, checked against the catalogue."""
         return _load_checks(self)
+
+    def messages(self) -> dict[str, dict[str, str]]:
+        """The message catalogue of artefact ``messages`` (read once per process); empty without one."""
+        path = self.artefacts.get("messages")
+        return load_catalogue(path) if path is not None else {}
 
 
 @cache

@@ -71,7 +71,7 @@ class _State:
 
     def context(self, profile: Profile) -> CheckContext:
         return CheckContext(profile.id, self.clock, self.claims, self.trust, dict(profile.artefacts),
-                            dict(profile.limits), self.lang)
+                            dict(profile.limits), self.lang, messages=profile.messages())
 
     def judge(self, profile: Profile, path: Path, name: str) -> SubjectReport:
         key = (profile.id, path)

@@ -21,6 +21,7 @@ from typing import Any
 
 from .clock import Clock
 from .errors import ProfileError
+from .i18n import Catalogue, Phrase, load_catalogue
 from .model import Finding, Outcome
 
 __all__ = [
@@ -49,7 +50,11 @@ class RawSubject:
 
 @dataclass(frozen=True, slots=True)
 class CheckContext:
-    """Everything a check may read besides its subject: clock, claims, trust, limits, artefacts."""
+    """Everything a check may read besides its subject: clock, claims, trust, limits, artefacts, messages.
+
+    ``messages`` is the profile's message catalogue (``key -> {lang: template}``, plain dicts so the
+    context pickles to worker processes); when it is empty, :meth:`say` reads the ``messages`` artefact.
+    """
 
     profile_id: str
     clock: Clock
@@ -59,6 +64,7 @@ class CheckContext:
     limits: Mapping[str, int] = field(default_factory=dict)
     lang: str = "en"
     seed: int | None = None
+    messages: Catalogue = field(default_factory=dict)
 
     def artefact(self, name: str) -> Path:
         """The path of the profile artefact ``name``."""
@@ -66,6 +72,30 @@ class CheckContext:
             return self.artefacts[name]
         except KeyError:
             raise ProfileError(f"profile '{self.profile_id}' declares no artefact '{name}'") from None
+
+    def say(self, key: str, /, **params: object) -> str:
+        """Message ``key`` of the profile's catalogue in the run's language (else English), filled from ``params``.
+
+        A :class:`~conformance.i18n.Phrase` among ``params`` is said in the same language. An unknown key,
+        or a template that ``params`` cannot fill, is a bug of the profile: :class:`ProfileError`.
+        """
+        messages = self.messages
+        if not messages and "messages" in self.artefacts:
+            messages = load_catalogue(self.artefacts["messages"])
+        entry = messages.get(key)
+        if entry is None:
+            raise ProfileError(f"profile '{self.profile_id}' has no message '{key}' in its catalogue "
+                               "(artefact 'messages')")
+        template = entry.get(self.lang) or entry["en"]
+        if not params:
+            return template
+        filled = {name: self.say(value.key, **value.params) if isinstance(value, Phrase) else value
+                  for name, value in params.items()}
+        try:
+            return template.format(**filled)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ProfileError(f"message '{key}' ({self.lang}) of profile '{self.profile_id}' cannot be filled "
+                               f"from {sorted(filled)}: {type(exc).__name__}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +187,8 @@ class Checks:
     def check(self, requirement: str, *, applies: Applies | None = None) -> Callable[[CheckFunc], CheckFunc]:
         """Register the decorated function as the check of ``requirement``.
 
-        ``applies(subject)`` returns True when the requirement applies, or the reason it does not.
+        ``applies(subject)`` returns True when the requirement applies, or the reason it does not: a
+        :class:`~conformance.i18n.Phrase` of the profile's catalogue is said in the run's language.
         """
 
         def decorate(func: CheckFunc) -> CheckFunc:

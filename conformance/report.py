@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from . import __version__
+from . import __version__, i18n
 from .clock import Clock
 from .model import Level, Outcome, RequirementTally, Result, Verdict, decides_verdict, roll_up
 from .profiles import Profile
@@ -86,7 +86,7 @@ class ReportBuilder:
                     for level in Level}
         warnings = sum(1 for t in self.tallies.values()
                        if t.requirement.level is Level.RECOMMENDED and t.outcome is Outcome.FAIL)
-        reasons = {rid: "no check exercised this requirement in this run" for rid in untested}
+        reasons = {rid: i18n.t("result.untested", lang) for rid in untested}
         return {
             "format": FORMAT,
             "id": str(uuid.uuid4()),

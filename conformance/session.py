@@ -77,6 +77,7 @@ def _context(profile: Profile, opts: ValidateOptions, claims: frozenset[str],
         limits=dict(profile.limits),
         lang=opts.lang,
         seed=opts.seed,
+        messages=profile.messages(),
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+
+from .i18n import t
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
@@ -43,14 +45,24 @@ _PROLOG_SKIP = re.compile(rb"\s+|<!--.*?-->|<\?.*?\?>", re.DOTALL)
 
 @dataclass(frozen=True, slots=True)
 class XMLProblem(Exception):
-    """Why untrusted XML could not be read: ``kind`` is encoding, syntax, depth, doctype or xinclude."""
+    """Why untrusted XML could not be read: ``kind`` is encoding, syntax, depth, doctype or xinclude.
+
+    ``message`` is the English text; ``t(key, lang, **params)`` (:mod:`conformance.i18n`) says it in
+    another language. Text quoted from libxml2 is a parameter, and stays as libxml2 wrote it.
+    """
 
     kind: str
     message: str
     line: int | None = None
+    key: str = ""
+    params: Mapping[str, object] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.message
+
+
+def _problem(kind: str, line: int | None, key: str, **params: object) -> XMLProblem:
+    return XMLProblem(kind, t(key, "en", **params), line, key, params)
 
 
 def _parser(*, huge: bool) -> etree.XMLParser:
@@ -80,16 +92,13 @@ def _check_encoding(data: bytes) -> bytes:
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
-            raise XMLProblem("encoding", f"the package is encoded in {name} (byte-order mark found); "
-                                         "it must be UTF-8", 1)
+            raise _problem("encoding", 1, "xml.encoding_bom", encoding=name)
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     if b"\x00" in body[:4] or body.startswith(_EBCDIC_DECL):
-        raise XMLProblem("encoding", "the package starts like UTF-16, UTF-32 or EBCDIC text without a byte-order "
-                                     "mark; it must be UTF-8", 1)
+        raise _problem("encoding", 1, "xml.encoding_unmarked")
     declared = _XML_DECL.match(body)
     if declared and declared.group(2).decode("ascii").upper().replace("_", "-") not in ("UTF-8", "UTF8"):
-        raise XMLProblem("encoding", f"the XML declaration names encoding '{declared.group(2).decode()}'; "
-                                     "it must be UTF-8", 1)
+        raise _problem("encoding", 1, "xml.encoding_declared", encoding=declared.group(2).decode())
     return body
 
 
@@ -99,8 +108,8 @@ def _utf8_problem(body: bytes) -> XMLProblem | None:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = body.count(b"\n", 0, exc.start) + 1
-        return XMLProblem("encoding", f"byte 0x{body[exc.start]:02X} at offset {exc.start} is not valid UTF-8 "
-                                      f"({exc.reason})", line)
+        return _problem("encoding", line, "xml.invalid_utf8", byte=f"{body[exc.start]:02X}", offset=exc.start,
+                        reason=exc.reason)
     return None
 
 
@@ -133,8 +142,7 @@ def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
     body = _check_encoding(data)
     doctype_line = _doctype_in_prolog(body)
     if doctype_line is not None:
-        raise XMLProblem("doctype", "the package has a DOCTYPE declaration (DTD or entity declarations); "
-                                    "it is refused unread", doctype_line)
+        raise _problem("doctype", doctype_line, "xml.doctype")
     # libxml2's own limits (depth 256, text nodes of 10 MB) stop most documents cheaply. Attachments
     # legitimately exceed 10 MB, so a document that hits a size limit is parsed again with huge_tree,
     # and its depth is then checked here.
@@ -147,18 +155,16 @@ def parse_untrusted(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
     tree = root.getroottree()
     # Defence in depth: the prolog scan above should already have refused it.
     if tree.docinfo.doctype:  # type: ignore[attr-defined]
-        raise XMLProblem("doctype", "the package has a DOCTYPE declaration; it is refused", 1)
+        raise _problem("doctype", 1, "xml.doctype_parsed")
     if not native:
         too_deep = _TOO_DEEP.get(max_depth)
         if too_deep is None:
             too_deep = _TOO_DEEP[max_depth] = etree.XPath("/*" * (max_depth + 1))
         deep = too_deep(tree)
         if isinstance(deep, list) and deep and isinstance(deep[0], etree._Element):
-            raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
-                             source_line(deep[0]))
+            raise _problem("depth", source_line(deep[0]), "xml.depth", limit=max_depth)
     for el in root.iter(*_XINCLUDE_TAGS):
-        raise XMLProblem("xinclude", f"the package has an XInclude element <{etree.QName(el).localname}> "
-                                     "(never processed); it is refused", source_line(el))
+        raise _problem("xinclude", source_line(el), "xml.xinclude", element=etree.QName(el).localname)
     return tree
 
 
@@ -176,11 +182,10 @@ def _parse(body: bytes, parser: etree.XMLParser, max_depth: int) -> etree._Eleme
         # libxml2 appends the position, which the finding already carries as its line.
         message = _POSITION.sub("", str(exc.msg or exc))
         if "Excessive depth" in message:
-            raise XMLProblem("depth", f"elements are nested deeper than the limit of {max_depth}",
-                             _line(exc)) from None
+            raise _problem("depth", _line(exc), "xml.depth", limit=max_depth) from None
         if "XML_PARSE_HUGE" in message and parser is _PARSER:
             raise _NeedsHuge from None
-        raise XMLProblem("syntax", f"not well-formed XML: {message}", _line(exc)) from None
+        raise _problem("syntax", _line(exc), "xml.syntax", detail=message) from None
 
 
 def element_path(el: etree._Element, prefixes: Mapping[str, str]) -> str:

@@ -20,8 +20,8 @@ from typing import Any, Protocol, cast
 from allure_commons.logger import AllureFileLogger
 from allure_commons.model2 import Attachment, Label, Parameter, Status, StatusDetails, TestResult
 
+from ..i18n import OUTCOMES, evidence_text, pick_lang, safe_text
 from . import register_writer
-from .i18n import OUTCOMES, evidence_text, pick_lang, safe_text
 
 __all__ = ["STATUSES", "history_id", "write_allure"]
 

@@ -18,8 +18,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ..i18n import LEVELS, OUTCOMES, TEXT_LIMIT, VERDICTS, cut, json_text, pick_lang, safe_text, t
 from . import register_writer
-from .i18n import LEVELS, OUTCOMES, TEXT_LIMIT, VERDICTS, cut, json_text, pick_lang, safe_text, t
 
 __all__ = ["render_html", "write_html"]
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from lxml import etree
 
+from ..i18n import OUTCOMES, cut, evidence_text, pick_lang, safe_text
 from . import register_writer
-from .i18n import OUTCOMES, cut, evidence_text, pick_lang, safe_text
 
 __all__ = ["build_junit", "write_junit"]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from lxml import etree
 
 from conformance.model import Finding
+from conformance.registry import CheckContext
 from conformance.xml import element_path, load_schema
 
 __all__ = [
@@ -257,12 +258,16 @@ class Package:
             errors.append((el if isinstance(el, etree._Element) else None, message, entry.line))
         return errors
 
-    def schema_findings(self, region: str) -> list[Finding]:
-        """XSD violations inside ``region``: header, trace, business or envelope (everything else)."""
+    def schema_findings(self, region: str, ctx: CheckContext) -> list[Finding]:
+        """XSD violations inside ``region``: header, trace, business or envelope (everything else).
+
+        libxml2's own text is quoted as it is, in English, after a prefix in the run's language.
+        """
         found = []
         for el, message, line in self.schema_errors:
             if self._region(el) == region:
-                found.append(Finding(f"XSD: {message}", path=self.path(el) if el is not None else None, line=line))
+                found.append(Finding(ctx.say("structure.xsd", detail=message),
+                                     path=self.path(el) if el is not None else None, line=line))
         return found
 
     def _region(self, el: etree._Element | None) -> str:

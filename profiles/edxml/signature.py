@@ -51,14 +51,14 @@ def _anchor_bundle(anchors: tuple[Path, ...]) -> Path:
     return bundle
 
 
-def _certificate_evidence(sig: etree._Element) -> dict[str, str]:
+def _certificate_evidence(sig: etree._Element, ctx: CheckContext) -> dict[str, str]:
     text = sig.findtext("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=_DS)
     if not text:
         return {}
     try:
         cert = x509.load_der_x509_certificate(base64.b64decode("".join(text.split())))
     except ValueError as exc:
-        return {"certificate": f"unreadable: {exc}"}
+        return {"certificate": ctx.say("signature.certificate_unreadable", detail=str(exc))}
     return {
         "subject": cert.subject.rfc4514_string(),
         "issuer": cert.issuer.rfc4514_string(),
@@ -68,19 +68,17 @@ def _certificate_evidence(sig: etree._Element) -> dict[str, str]:
     }
 
 
-def _shape_problems(pkg: Package, sig: etree._Element) -> Iterator[Finding]:
+def _shape_problems(pkg: Package, sig: etree._Element, ctx: CheckContext) -> Iterator[Finding]:
     references = sig.findall("ds:SignedInfo/ds:Reference", namespaces=_DS)
     if len(references) != 1:
-        yield pkg.finding(sig, f"the signature has {len(references)} References; an enveloped signature over the "
-                               "whole package has exactly one, with URI=\"\"")
+        yield pkg.finding(sig, ctx.say("signature.reference_count", count=len(references)))
         return
     uri = references[0].get("URI")
     if uri != "":
-        yield pkg.finding(references[0], f"Reference URI is {uri!r}, so the signature does not cover the whole "
-                                         "package (URI=\"\" expected)", value=str(uri))
+        yield pkg.finding(references[0], ctx.say("signature.reference_uri", uri=repr(uri)), value=str(uri))
     transforms = [t.get("Algorithm") for t in references[0].findall("ds:Transforms/ds:Transform", namespaces=_DS)]
     if ENVELOPED not in transforms:
-        yield pkg.finding(references[0], "the Reference has no enveloped-signature transform",
+        yield pkg.finding(references[0], ctx.say("signature.no_enveloped_transform"),
                           value=", ".join(str(t) for t in transforms))
 
 
@@ -89,21 +87,18 @@ def judge_signature(pkg: Package, ctx: CheckContext, *, claimed: bool) -> Iterab
     misplaced = pkg.misplaced_signatures()
     signatures = pkg.signatures()
     if misplaced:
-        return [pkg.finding(el, "<Signature> is not in the XMLDSig namespace "
-                                f"({DSIG_NS}); no XMLDSig verifier accepts it") for el in misplaced]
+        return [pkg.finding(el, ctx.say("signature.misplaced", namespace=DSIG_NS)) for el in misplaced]
     if not signatures:
         if claimed:
-            return [pkg.finding(pkg.root, "the package carries no signature, but the vendor claims "
-                                          "edxml.signature")]
-        return not_applicable("the package carries no signature and edxml.signature is not claimed")
+            return [pkg.finding(pkg.root, ctx.say("signature.missing_claimed"))]
+        return not_applicable(ctx.say("signature.missing_unclaimed"))
     if len(signatures) > 1:
-        return inconclusive(f"the package carries {len(signatures)} signatures; the profile verifies exactly one "
-                            "enveloped signature over the whole package")
+        return inconclusive(ctx.say("signature.several", count=len(signatures)))
     sig = signatures[0]
-    shape = list(_shape_problems(pkg, sig))
+    shape = list(_shape_problems(pkg, sig, ctx))
     if shape:
         return shape
-    evidence = _certificate_evidence(sig)
+    evidence = _certificate_evidence(sig, ctx)
     verifier = XMLVerifier()
     try:
         if ctx.trust_anchors:
@@ -111,33 +106,31 @@ def judge_signature(pkg: Package, ctx: CheckContext, *, claimed: bool) -> Iterab
         else:
             cert = sig.findtext("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=_DS)
             if not cert:
-                return [pkg.finding(sig, "the signature carries no KeyInfo/X509Data/X509Certificate")]
+                return [pkg.finding(sig, ctx.say("signature.no_certificate"))]
             verifier.verify(pkg.data, x509_cert="".join(cert.split()), expect_config=_config(ctx))
+    # signxml's own explanation stays as it wrote it (English): a parameter, not a catalogue message.
     except InvalidCertificate as exc:
-        return [Finding(f"the signing certificate is not acceptable: {exc}", path=pkg.path(sig), line=sig.sourceline,
-                        extra={"certificate": evidence})]
+        return [Finding(ctx.say("signature.certificate_refused", detail=str(exc)), path=pkg.path(sig),
+                        line=sig.sourceline, extra={"certificate": evidence})]
     except (InvalidDigest, InvalidSignature) as exc:
-        return [Finding(f"the signature does not verify: {exc}", path=pkg.path(sig), line=sig.sourceline,
+        return [Finding(ctx.say("signature.invalid", detail=str(exc)), path=pkg.path(sig), line=sig.sourceline,
                         extra={"certificate": evidence})]
     except (InvalidInput, ValueError) as exc:
-        return [Finding(f"the signature cannot be processed: {exc}", path=pkg.path(sig), line=sig.sourceline,
-                        extra={"certificate": evidence})]
+        return [Finding(ctx.say("signature.unprocessable", detail=str(exc)), path=pkg.path(sig),
+                        line=sig.sourceline, extra={"certificate": evidence})]
     if not ctx.trust_anchors:
-        return inconclusive("the signature verifies with its own certificate, but no trust anchors were given "
-                            "(--trust CA.pem or trust_anchors in the target file), so the chain cannot be judged",
-                            certificate=evidence)
-    return passed("the signature verifies over the whole package and chains to a trust anchor",
-                  certificate=evidence, anchors=[p.name for p in ctx.trust_anchors])
+        return inconclusive(ctx.say("signature.no_trust_anchors"), certificate=evidence)
+    return passed(ctx.say("signature.verified"), certificate=evidence, anchors=[p.name for p in ctx.trust_anchors])
 
 
-def weak_algorithms(pkg: Package, signatures: Sequence[etree._Element]) -> Iterator[Finding]:
+def weak_algorithms(pkg: Package, signatures: Sequence[etree._Element], ctx: CheckContext) -> Iterator[Finding]:
     """Findings for SHA-1 signature or digest methods."""
     for sig in signatures:
         for el in sig.iterfind(".//ds:SignatureMethod", namespaces=_DS):
             algorithm = el.get("Algorithm", "")
             if "sha1" in algorithm.lower():
-                yield pkg.finding(el, f"SignatureMethod {algorithm} uses SHA-1", value=algorithm)
+                yield pkg.finding(el, ctx.say("signature.weak_method", algorithm=algorithm), value=algorithm)
         for el in sig.iterfind(".//ds:DigestMethod", namespaces=_DS):
             algorithm = el.get("Algorithm", "")
             if algorithm.lower().endswith("sha1"):
-                yield pkg.finding(el, f"DigestMethod {algorithm} uses SHA-1", value=algorithm)
+                yield pkg.finding(el, ctx.say("signature.weak_digest", algorithm=algorithm), value=algorithm)

@@ -1,4 +1,9 @@
-"""Lexical rules of edXML values: dates, times, agency codes, DocumentIds, base64, lengths."""
+"""Lexical rules of edXML values: dates, times, agency codes, DocumentIds, base64, lengths.
+
+What is wrong with a value is a :class:`~conformance.i18n.Phrase` of the profile's message catalogue:
+a string holding the English text (so ``is None`` and truth tests work as for any string), with the
+key and parameters that let a check say it in the run's language.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+
+from conformance.i18n import Phrase
+
+from .phrases import phrase
 
 __all__ = [
     "BUSINESS_TYPES",
@@ -58,28 +67,28 @@ def char_length(text: str) -> int:
 
 
 @lru_cache(maxsize=4096)  # dates recur across a folder of packages
-def parse_date(text: str) -> tuple[date | None, str | None]:
+def parse_date(text: str) -> tuple[date | None, Phrase | None]:
     """A ``yyyy/MM/dd`` date, or None and what is wrong with it."""
     value = text.strip(_XML_SPACE)
     match = _DATE.fullmatch(value)
     if not match:
-        return None, "is not in the form yyyy/MM/dd"
+        return None, phrase("problem.date_form")
     try:
         return date(*map(int, match.groups())), None
     except ValueError:
-        return None, "is not a real date"
+        return None, phrase("problem.date_unreal")
 
 
-def parse_timestamp(text: str) -> tuple[datetime | None, str | None]:
+def parse_timestamp(text: str) -> tuple[datetime | None, Phrase | None]:
     """A ``yyyy/MM/dd HH:mm:ss`` date and time, or None and what is wrong with it."""
     value = text.strip(_XML_SPACE)
     match = _TIMESTAMP.fullmatch(value)
     if not match:
-        return None, "is not in the form yyyy/MM/dd HH:mm:ss"
+        return None, phrase("problem.timestamp_form")
     try:
         return datetime(*map(int, match.groups())), None
     except ValueError:
-        return None, "is not a real date and time"
+        return None, phrase("problem.timestamp_unreal")
 
 
 @lru_cache(maxsize=8192)
@@ -102,30 +111,30 @@ class DocumentId:
     notation: str
 
 
-def parse_document_id(text: str) -> tuple[DocumentId | None, str | None]:
+def parse_document_id(text: str) -> tuple[DocumentId | None, Phrase | None]:
     """A DocumentId split into its parts, or None and what is wrong with it."""
     value = text.strip(_XML_SPACE)
     parts = value.split(",")
     if len(parts) != 3:
-        return None, f"has {len(parts)} comma-separated parts, not 3 (OrganId,yyyy/MM/dd,Number/Notation)"
+        return None, phrase("problem.document_id_parts", count=len(parts))
     organ, day, code = parts
     if organ_id_syntax(organ) is None:
-        return None, f"starts with '{organ}', which is not an agency code of either syntax"
+        return None, phrase("problem.document_id_agency", organ=organ)
     when, problem = parse_date(day)
     if when is None:
-        return None, f"has date '{day}', which {problem}"
+        return None, phrase("problem.document_id_date", day=day, problem=problem)
     number, slash, notation = code.partition("/")
     if not slash or not number or not notation:
-        return None, f"has '{code}' where Number/Notation is expected (both sides of the first '/' filled)"
+        return None, phrase("problem.document_id_code", code=code)
     return DocumentId(organ, when, number, notation), None
 
 
-def amount_problem(name: str, value: str) -> str | None:
+def amount_problem(name: str, value: str) -> Phrase | None:
     """What is wrong with a filled PromulgationAmount or PageAmount (already trimmed), or None."""
     if not (value.isascii() and value.isdigit()):
-        return f"{name} '{value}' is not a non-negative integer"
+        return phrase("problem.amount_not_integer", field=name, value=value)
     if name == "PageAmount" and int(value) > 999:
-        return f"PageAmount {int(value)} is over 999"
+        return phrase("problem.page_amount_over", count=int(value))
     return None
 
 
@@ -136,17 +145,17 @@ def content_id(text: str | None) -> str:
 
 
 def disagreements(doc_id: DocumentId, sender: str, promulgation_date: str, number: str,
-                  notation: str) -> list[str]:
+                  notation: str) -> list[Phrase]:
     """How a header DocumentId disagrees with From/OrganId, PromulgationDate and Code (trimmed values)."""
     problems = []
     if doc_id.organ_id != sender:
-        problems.append(f"DocumentId names agency '{doc_id.organ_id}', but From/OrganId is '{sender}'")
+        problems.append(phrase("problem.agency_mismatch", organ=doc_id.organ_id, sender=sender))
     if parse_date(promulgation_date)[0] != doc_id.date:
-        problems.append(f"DocumentId date {doc_id.date:%Y/%m/%d} differs from PromulgationDate "
-                        f"'{promulgation_date}'")
+        problems.append(phrase("problem.date_mismatch", date=f"{doc_id.date:%Y/%m/%d}",
+                               promulgation_date=promulgation_date))
     if (doc_id.number, doc_id.notation) != (number, notation):
-        problems.append(f"DocumentId number '{doc_id.number}/{doc_id.notation}' differs from "
-                        f"Code '{number}/{notation}'")
+        problems.append(phrase("problem.code_mismatch", number=f"{doc_id.number}/{doc_id.notation}",
+                               code=f"{number}/{notation}"))
     return problems
 
 
@@ -179,12 +188,12 @@ def _email_validator_problem(address: str) -> str | None:
     return None
 
 
-def base64_problem(text: str) -> str | None:
+def base64_problem(text: str) -> Phrase | None:
     """What makes ``text`` invalid as ``xs:base64Binary`` (white space allowed), or None."""
     try:
         data = text.encode("ascii")
     except UnicodeEncodeError:
-        return "contains characters outside the base64 alphabet"
+        return phrase("problem.base64_alphabet")
     # Fast path without decoding (attachments are megabytes): only the alphabet, '=' and white space,
     # padding only at the very end, a multiple of 4 significant characters, zero padding bits.
     others = data.translate(None, _B64_ALPHABET)  # white space, padding and invalid characters: few
@@ -199,21 +208,21 @@ def base64_problem(text: str) -> str | None:
     return _base64_detail(data)
 
 
-def _base64_detail(data: bytes) -> str:
+def _base64_detail(data: bytes) -> Phrase:
     """The precise reason ``data`` is not xs:base64Binary (the slow path, for findings only)."""
     compact = data.translate(None, _B64_SPACE)
     if not compact:
-        return "is empty"
+        return phrase("problem.base64_empty")
     if len(compact) % 4:
-        return f"has {len(compact)} base64 characters, not a multiple of 4"
+        return phrase("problem.base64_length", count=len(compact))
     if len(compact) - len(compact.rstrip(b"=")) > 2:
-        return "ends with more than two '=' padding characters"
+        return phrase("problem.base64_padding_long")
     try:
         binascii.a2b_base64(compact, strict_mode=True)
     except binascii.Error as exc:
-        return f"is not valid base64 ({exc})"
+        return phrase("problem.base64_invalid", detail=str(exc))  # binascii's own words, untranslated
     if compact.endswith(b"==") and compact[-3] not in _B64_TWO_PAD:
-        return "has non-zero padding bits before '==' (not canonical xs:base64Binary)"
+        return phrase("problem.base64_padding_bits", padding="==")
     if compact.endswith(b"=") and compact[-2] not in _B64_ONE_PAD:
-        return "has non-zero padding bits before '=' (not canonical xs:base64Binary)"
-    return "has padding ('=') that is not at the end"
+        return phrase("problem.base64_padding_bits", padding="=")
+    return phrase("problem.base64_padding_inside")

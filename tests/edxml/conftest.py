@@ -96,11 +96,12 @@ def labels(corpus: Path) -> dict[str, dict[str, Any]]:
 
 
 def run_validate(paths: list[Path], out: Path, *, trust: list[Path] | None = None, claims: tuple[str, ...] = (),
-                 max_bytes: int | None = None, list_passes: bool = True, jobs: int = 1) -> dict[str, Any]:
+                 max_bytes: int | None = None, list_passes: bool = True, jobs: int = 1,
+                 lang: str = "en") -> dict[str, Any]:
     """Validate with the edxml profile in-process, with the pinned clock; returns report.json's content."""
     opts = ValidateOptions(profiles=[resolve_profile("edxml")], paths=paths, clock=Clock(NOW), out_dir=out,
                            formats=("json",), trust=trust or [], claims=list(claims), list_passes=list_passes,
-                           max_bytes=max_bytes, jobs=jobs)
+                           max_bytes=max_bytes, jobs=jobs, lang=lang)
     report, _ = validate(opts)
     assert validate_report(report) == [], validate_report(report)  # every report a test writes is valid
     return report
