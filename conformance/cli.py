@@ -25,7 +25,7 @@ from .profiles import Profile, discover, resolve_profile
 from .reporting import FORMATS, write_reports
 from .reporting.json_writer import load_report, validate_report
 from .session import ValidateOptions, demo_inputs, validate
-from .target import load_target
+from .target import load_target, target_messages
 
 __all__ = ["cli", "main"]
 
@@ -230,26 +230,33 @@ def coverage_cmd(profile_id: str) -> None:
 @click.option("-t", "--target", "target_file", type=click.Path(path_type=Path),
               help="Target file (claims, trust anchors, limits).")
 @click.option("--max-bytes", type=click.IntRange(1), help="Size cap for one message (default: the profile's).")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @common_options
 @guarded
 def validate_cmd(profile_names: tuple[str, ...], target_file: Path | None, max_bytes: int | None,
                  paths: tuple[Path, ...], out_dir: Path | None, formats: tuple[str, ...], jobs: int,
                  seed: int | None, lang: str, trust: tuple[Path, ...], claims: tuple[str, ...], list_passes: bool,
                  max_examples: int | None, now: str | None) -> None:
-    """Validate message files or folders offline."""
+    """Validate message files or folders offline (PATH..., or the target file's ``messages``)."""
     clock = parse_now(now) if now else Clock.start()
     profiles = [_profile(name) for name in profile_names]
+    target = load_target(target_file) if target_file else None
+    given = paths  # what reproduces the run: with no paths, the target file's messages again
+    if not paths and target is not None:
+        paths = tuple(target_messages(target))
+    if not paths:
+        raise ConfigError("no messages to validate", hint="give files or folders, or a target file (-t) that lists "
+                                                          "samples under 'messages'")
     for path in paths:
         if not path.exists():
             raise ConfigError(f"cannot read '{path}': no such file or folder", hint="give files or folders that exist")
     opts = ValidateOptions(
         profiles=profiles, paths=list(paths), clock=clock, out_dir=out_dir, formats=formats or FORMATS, jobs=jobs,
         seed=seed, lang=lang, trust=list(trust), claims=list(claims), list_passes=list_passes, max_bytes=max_bytes,
-        target=load_target(target_file) if target_file else None,
+        target=target,
         reproduce=_reproduce("validate", clock, repeat={"-p": profile_names, "--trust": trust, "--claim": claims},
                              single={"-t": target_file, "--max-bytes": max_bytes, "--seed": seed,
-                                     "--list-passes": list_passes}, args=paths),
+                                     "--list-passes": list_passes}, args=given),
     )
     with _progress("validating") as progress:
         report, written = validate(opts, progress)

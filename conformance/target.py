@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import glob
 import json
 import os
 import re
@@ -18,7 +19,7 @@ import yaml
 
 from .errors import ConfigError, did_you_mean
 
-__all__ = ["MASK", "SECRET_KEYS", "SecretMasker", "Target", "load_target"]
+__all__ = ["MASK", "SECRET_KEYS", "SecretMasker", "Target", "load_target", "target_messages"]
 
 MASK = "***"
 SECRET_KEYS = frozenset({"token", "expired_token", "password", "client_secret"})
@@ -136,6 +137,18 @@ def _resolve_env(value: Any, key: str | None, secrets: list[str], where: str) ->
         return os.environ[name]
 
     return _ENV_REF.sub(substitute, value)
+
+
+def target_messages(target: Target) -> list[Path]:
+    """The message samples the target file lists (``messages``: paths or glob patterns), sorted."""
+    found: list[Path] = []
+    for pattern in target.data.get("messages", ()):
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            raise ConfigError(f"the target file's messages entry '{pattern}' matches no file",
+                              hint="paths and patterns are relative to the target file's folder")
+        found += [Path(m) for m in matches]
+    return found
 
 
 def load_target(path: Path) -> Target:

@@ -110,3 +110,21 @@ def test_validate_with_a_target_file_uses_its_claims_and_limits(run_cli: Callabl
     assert report["claims"] == ["toy.sig"]
     big = [r for r in report["results"] if r["subject"] == "m/big.txt"]
     assert "1000 bytes" in big[0]["message"]  # limits.max_message_bytes applies
+
+
+def test_validate_takes_the_target_files_messages_when_no_path_is_given(run_cli: Callable[..., Result],
+                                                                        tmp_path: Path) -> None:
+    (tmp_path / "samples").mkdir()
+    (tmp_path / "samples" / "a.txt").write_text("fine\n")
+    (tmp_path / "samples" / "b.txt").write_text("far too long a line\n")
+    target = write(tmp_path, "target: {vendor: a, product: b, version: c}\nmessages: [samples/*.txt]\n")
+    result = run_cli("validate", "-p", "toy", "-t", str(target), "-o", str(tmp_path / "o"))
+    assert result.exit_code == 1, result.output
+    report = load_valid_report(tmp_path / "o")
+    assert report["summary"]["subjects"] == 2
+    assert report["reproduce"]["command"].endswith(report["clock"])  # no expanded file list: -t says it
+    empty = write(tmp_path, "target: {vendor: a, product: b, version: c}\nmessages: [nothing/*.txt]\n")
+    missing = run_cli("validate", "-p", "toy", "-t", str(empty))
+    assert missing.exit_code == 2 and "matches no file" in missing.output
+    bare = run_cli("validate", "-p", "toy")
+    assert bare.exit_code == 2 and "no messages to validate" in bare.output
