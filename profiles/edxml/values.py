@@ -10,13 +10,17 @@ from __future__ import annotations
 import binascii
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from conformance.i18n import Phrase
 
 from .phrases import phrase
+
+R = TypeVar("R")
 
 __all__ = [
     "BUSINESS_TYPES",
@@ -66,7 +70,28 @@ def char_length(text: str) -> int:
     return len(unicodedata.normalize("NFC", text)) if not text.isascii() else len(text)
 
 
-@lru_cache(maxsize=4096)  # dates recur across a folder of packages
+def _cached_when_short(limit: int) -> Callable[[Callable[[str], R]], Callable[[str], R]]:
+    """Cache a judgement of short values, which recur across a folder (agency codes, dates, addresses).
+
+    Values come from untrusted packages: a long one is judged without caching, so a folder of hostile
+    files cannot pin megabytes of text in the cache.
+    """
+
+    def decorate(func: Callable[[str], R]) -> Callable[[str], R]:
+        cached = lru_cache(maxsize=4096)(func)
+
+        @wraps(func)
+        def judge(value: str) -> R:
+            return cached(value) if len(value) <= limit else func(value)
+
+        judge.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        judge.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return judge
+
+    return decorate
+
+
+@_cached_when_short(64)
 def parse_date(text: str) -> tuple[date | None, Phrase | None]:
     """A ``yyyy/MM/dd`` date, or None and what is wrong with it."""
     value = text.strip(_XML_SPACE)
@@ -91,7 +116,7 @@ def parse_timestamp(text: str) -> tuple[datetime | None, Phrase | None]:
         return None, phrase("problem.timestamp_unreal")
 
 
-@lru_cache(maxsize=8192)
+@_cached_when_short(64)
 def organ_id_syntax(value: str) -> str | None:
     """Which agency-code syntax ``value`` follows: ``legacy``, ``qd20``, or None for neither."""
     if LEGACY_ORGAN_ID.fullmatch(value):
@@ -177,7 +202,7 @@ def email_problem(address: str) -> str | None:
     return _email_validator_problem(address)
 
 
-@lru_cache(maxsize=4096)
+@_cached_when_short(320)
 def _email_validator_problem(address: str) -> str | None:
     from email_validator import EmailNotValidError, validate_email
 

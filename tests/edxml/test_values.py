@@ -116,3 +116,20 @@ def test_email_problems() -> None:
     assert email_problem("a@x..vn") is not None
     assert email_problem("a@localhost") is not None
     assert email_problem("not an email") is not None
+
+
+
+@pytest.mark.parametrize(("name", "short", "long"), [
+    ("organ_id_syntax", "G09.20", "9" * 1_000_000),
+    ("parse_date", "2015/09/30", "2" * 1_000_000),
+    ("_email_validator_problem", "nguyễn@x.vn", "a" * 1_000_000 + "@x.vn"),
+])
+def test_long_hostile_values_are_judged_but_never_cached(name: str, short: str, long: str) -> None:
+    from conformance_profiles.edxml import values
+
+    judge = getattr(values, name)
+    judge.cache_clear()
+    judge(short)
+    assert judge.cache_info().currsize == 1  # short values are cached: they recur across a folder
+    assert judge(long) == judge.__wrapped__(long)  # a long one is judged all the same…
+    assert judge.cache_info().currsize == 1  # …but never kept
