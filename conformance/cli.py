@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 import shlex
 import sys
 from collections.abc import Callable, Iterator
@@ -18,13 +19,15 @@ from rich.table import Table
 
 from . import __version__
 from .clock import Clock, parse_now
+from .doctor import diagnose
 from .errors import ConfigError, ConformanceError, ProfileError
 from .i18n import t
+from .live_session import RunOptions, run_live
 from .model import ExitCode, Level, Verdict, exit_code_for
 from .profiles import Profile, discover, resolve_profile
 from .reporting import FORMATS, write_reports
 from .reporting.json_writer import load_report, validate_report
-from .session import ValidateOptions, demo_inputs, validate
+from .session import ValidateOptions, default_out_dir, demo_inputs, validate
 from .target import load_target, target_messages
 
 __all__ = ["cli", "main"]
@@ -216,7 +219,8 @@ def profile_show(profile_id: str, fmt: str, lang: str) -> None:
 def coverage_cmd(profile_id: str) -> None:
     """List catalogue ids that no check verifies (exit 0 when none, 1 otherwise)."""
     profile = _profile(profile_id)
-    missing = [rid for rid in profile.requirements if rid not in profile.load_checks().verified()]
+    verified = profile.verified()
+    missing = [rid for rid in profile.requirements if rid not in verified]
     for rid in missing:
         click.echo(rid)
     if missing:
@@ -301,6 +305,56 @@ def demo_cmd(out_dir: Path | None, formats: tuple[str, ...], jobs: int, seed: in
     sys.exit(int(exit_code_for(Verdict(report["verdict"]))))
 
 
+@cli.command("run")
+@click.option("-t", "--target", "target_file", type=click.Path(path_type=Path), required=True,
+              help="Target file: the system under test, its endpoints, identities and limits.")
+@click.option("-p", "--profile", "profile_names", multiple=True,
+              help="Live profile id or folder (repeatable; default: every installed live profile).")
+@common_options
+@guarded
+def run_cmd(target_file: Path, profile_names: tuple[str, ...], out_dir: Path | None, formats: tuple[str, ...],
+            jobs: int, seed: int | None, lang: str, trust: tuple[Path, ...], claims: tuple[str, ...],
+            list_passes: bool, max_examples: int | None, now: str | None) -> None:
+    """Run live profiles against a running system (every result is listed, passes included)."""
+    clock = parse_now(now) if now else Clock.start()
+    load_target(target_file)  # a bad file stops here, with its fix, before pytest starts
+    for name in profile_names:
+        if _profile(name).load_live() is None:
+            raise ConfigError(f"profile '{name}' has no live checks; it judges message files",
+                              hint=f"use 'conformance validate -p {name} FILES…'")
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    reproduce = _reproduce("run", clock, repeat={"-p": profile_names, "--claim": claims},
+                           single={"-t": target_file, "--seed": seed, "--max-examples": max_examples}, args=())
+    opts = RunOptions(target_file=target_file, out_dir=out_dir or default_out_dir(target_file.stem),
+                      profiles=profile_names, formats=formats or FORMATS, jobs=jobs, seed=seed, lang=lang,
+                      max_examples=max_examples or 50, now=clock.now().isoformat(), claims=claims,
+                      reproduce=reproduce)
+    report = run_live(opts)
+    _print_summary(report, sorted(p for p in opts.out_dir.iterdir() if p.name != "inputs"))
+    sys.exit(int(exit_code_for(Verdict(report["verdict"]))))
+
+
+@cli.command("doctor")
+@click.option("-t", "--target", "target_file", type=click.Path(path_type=Path), required=True,
+              help="Target file to check.")
+@click.option("-p", "--profile", "profile_names", multiple=True, help="Also check what these profiles need.")
+@guarded
+def doctor_cmd(target_file: Path, profile_names: tuple[str, ...]) -> None:
+    """Check a target file before a run: the file, reachability, TLS trust, tokens, the API document."""
+    profiles = [_profile(name) for name in profile_names]
+    checks = diagnose(target_file, profiles)
+    for check in checks:
+        mark = {"ok": "[green]ok[/]", "problem": "[red]problem[/]", "note": "[yellow]note[/]"}[check.status]
+        out.print(f"{mark:>24}  {check.what}: {check.detail}", highlight=False)
+        if check.fix:
+            out.print(f"{'':>10}fix: {check.fix}", highlight=False, markup=False)
+    problems = [c for c in checks if c.status == "problem"]
+    if problems:
+        err.print(f"{len(problems)} problem(s) to fix before a run")
+        sys.exit(int(ExitCode.USAGE))
+    out.print("[green]ready:[/] the target file, the system and the credentials are fit for a run")
+
+
 @cli.command("report")
 @click.argument("report_file", type=click.Path(path_type=Path))
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), required=True)
@@ -324,6 +378,10 @@ def report_cmd(report_file: Path, formats: tuple[str, ...], out_dir: Path | None
     written = write_reports(report, target, list(formats))
     for path in written:
         out.print(str(path), highlight=False)
+
+
+# Commands kept in modules of their own, built with this module's helpers.
+
 
 
 def main() -> None:

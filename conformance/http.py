@@ -43,7 +43,7 @@ import shlex
 import ssl
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -266,7 +266,7 @@ class HardenedClient:
         headers: Mapping[str, str] | None = None,
         content: bytes | None = None,
         json: Any = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         max_redirects: int = 0,
     ) -> Response:
         """Send one request; with ``max_redirects`` > 0, follow that many same-origin redirects. Raises HttpFailure."""
@@ -301,11 +301,12 @@ class HardenedClient:
     # -- one exchange -----------------------------------------------------------------------------
 
     async def _exchange(self, method: str, url: httpx.URL | str, headers: Mapping[str, str] | None,
-                        content: bytes | None, json: Any, params: Mapping[str, str] | None,
-                        masks: _Masks) -> Response:
+                        content: bytes | None, json: Any,
+                        params: Mapping[str, str] | Sequence[tuple[str, str]] | None, masks: _Masks) -> Response:
         try:
+            query = httpx.QueryParams(list(params.items()) if isinstance(params, Mapping) else list(params or ()))
             request = self._client.build_request(method, url, headers=headers, content=content, json=json,
-                                                 params=params)
+                                                 params=query if params is not None else None)
         except httpx.InvalidURL as exc:
             raise HttpFailure("protocol", masks.mask(f"not a valid URL {str(url)!r}: {exc}")) from exc
         shown = _hide_userinfo(request.url)

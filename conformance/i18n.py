@@ -221,7 +221,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "result.line": "line {line}",
         "result.more": "[+{count} more]",
         "result.stopped": (
-            "Evaluation stopped here: the package cannot be read safely, so no other rule was evaluated"
+            "Evaluation stopped here: the subject cannot be read safely, so no other rule was evaluated"
         ),
         "result.check_raised": "the check raised {error}: {detail}",
         "result.loader_raised": "the loader raised {error}: {detail}",
@@ -238,6 +238,24 @@ MESSAGES: dict[str, dict[str, str]] = {
             "the harness process judging this subject died (a crash or the memory limit); this is a failure "
             "of the tool, never the vendor's: please report it with this subject"
         ),
+        "result.splitter_raised": "the profile's splitter raised {error}: {detail}; the file was not judged",
+        "result.gather_raised": "gathering this subject's facts for the run-level judgement raised {error}: {detail}",
+        "result.across_raised": "the run-level judgement raised {error}: {detail}",
+        "subject.run": "the whole run",
+        "body.too_large": (
+            "the request body is over the size cap of {limit} bytes; it was not read (raise the cap with --max-bytes)"
+        ),
+        "json.empty": "the message is empty: RFC 8259 needs a JSON value",
+        "json.bom": "the message starts with a UTF-8 byte-order mark, which RFC 8259 forbids adding",
+        "json.encoding_bom": "the message is encoded in {encoding} (byte-order mark found); it must be UTF-8",
+        "json.invalid_utf8": "byte 0x{byte} at offset {offset} is not valid UTF-8 ({reason})",
+        "json.syntax": "not JSON: {detail} (column {column})",
+        "json.constant": "{constant} is not a JSON number (RFC 8259 has no NaN or Infinity)",
+        "json.huge_integer": "an integer of {digits} digits is over the limit of {limit} digits",
+        "json.depth": "values are nested deeper than the limit of {limit}",
+        "json.duplicate": "an object repeats the key {keys}: RFC 8259 names must be unique for every reader to agree",
+        "json.surrogate": "a string holds a lone surrogate escape ({code}), which is not a Unicode character",
+        "json.not_nfc": "the text is not in Unicode normalisation form NFC",
         "xml.encoding_bom": "the package is encoded in {encoding} (byte-order mark found); it must be UTF-8",
         "xml.encoding_unmarked": (
             "the package starts like UTF-16, UTF-32 or EBCDIC text without a byte-order mark; it must be UTF-8"
@@ -251,6 +269,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "xml.depth": "elements are nested deeper than the limit of {limit}",
         "xml.xinclude": "the package has an XInclude element <{element}> (never processed); it is refused",
         "xml.syntax": "not well-formed XML: {detail}",
+        "live.budget": "the scenario did not finish within its budget of {seconds} s; the system was too slow to judge",
+        "live.http": "the system could not be asked: {problem}",
+        "live.crash": (
+            "scenario '{scenario}' broke: {problem}; this is a failure of the tool, never the vendor's: "
+            "please report it"
+        ),
+        "live.no_verdict": (
+            "scenario '{scenario}' gave no verdict on this requirement; this is a bug of the profile, "
+            "not a finding about the system"
+        ),
+        "live.plan_failed": "the run could not be planned: {problem}",
     },
     "vi": {
         "result.pass": "đạt yêu cầu",
@@ -261,7 +290,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "result.line": "dòng {line}",
         "result.more": "[+{count} phát hiện khác]",
         "result.stopped": (
-            "Dừng đánh giá tại đây: không thể đọc gói tin một cách an toàn nên không đánh giá "
+            "Dừng đánh giá tại đây: không thể đọc đối tượng kiểm thử một cách an toàn nên không đánh giá "
             "quy tắc nào khác"
         ),
         "result.check_raised": "phép kiểm tra phát sinh ngoại lệ {error}: {detail}",
@@ -284,6 +313,35 @@ MESSAGES: dict[str, dict[str, str]] = {
             "bộ nhớ); đây là lỗi của công cụ, không bao giờ là lỗi của nhà cung cấp: vui lòng báo lỗi kèm "
             "theo đối tượng kiểm thử này"
         ),
+        "result.splitter_raised": (
+            "bộ tách đối tượng của hồ sơ kiểm thử phát sinh ngoại lệ {error}: {detail}; tệp không được đánh giá"
+        ),
+        "result.gather_raised": (
+            "việc thu thập dữ kiện của đối tượng này cho phép đánh giá toàn lần chạy phát sinh ngoại lệ "
+            "{error}: {detail}"
+        ),
+        "result.across_raised": "phép đánh giá trên toàn lần chạy phát sinh ngoại lệ {error}: {detail}",
+        "subject.run": "toàn bộ lần chạy",
+        "body.too_large": (
+            "thân yêu cầu vượt giới hạn kích thước {limit} byte; nội dung không được đọc (nâng giới hạn bằng "
+            "tùy chọn --max-bytes)"
+        ),
+        "json.empty": "thông điệp rỗng: RFC 8259 yêu cầu phải có một giá trị JSON",
+        "json.bom": "thông điệp bắt đầu bằng dấu thứ tự byte (BOM) UTF-8, điều mà RFC 8259 không cho phép thêm vào",
+        "json.encoding_bom": (
+            "thông điệp được mã hóa theo {encoding} (có dấu thứ tự byte - BOM); thông điệp phải được mã hóa UTF-8"
+        ),
+        "json.invalid_utf8": "byte 0x{byte} tại vị trí {offset} không phải là UTF-8 hợp lệ ({reason})",
+        "json.syntax": "không phải JSON hợp lệ: {detail} (cột {column})",
+        "json.constant": "{constant} không phải là số JSON (RFC 8259 không có NaN hay Infinity)",
+        "json.huge_integer": "số nguyên có {digits} chữ số, vượt giới hạn {limit} chữ số",
+        "json.depth": "các giá trị lồng nhau sâu hơn giới hạn {limit} cấp",
+        "json.duplicate": (
+            "một đối tượng có khóa {keys} lặp lại: theo RFC 8259, tên khóa phải là duy nhất để mọi bên đọc "
+            "hiểu giống nhau"
+        ),
+        "json.surrogate": "một chuỗi chứa mã thoát surrogate đơn lẻ ({code}), không phải là ký tự Unicode",
+        "json.not_nfc": "văn bản không ở dạng chuẩn hóa Unicode NFC",
         "xml.encoding_bom": (
             "gói tin được mã hóa theo {encoding} (có dấu thứ tự byte - BOM); gói tin phải được mã hóa UTF-8"
         ),
@@ -300,6 +358,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "xml.depth": "các phần tử lồng nhau sâu hơn giới hạn {limit} cấp",
         "xml.xinclude": "gói tin có phần tử XInclude <{element}> (không bao giờ được xử lý); gói tin bị từ chối",
         "xml.syntax": "XML không đúng cú pháp (not well-formed): {detail}",
+        "live.budget": (
+            "kịch bản kiểm thử không kết thúc trong thời gian cho phép {seconds} giây; hệ thống phản hồi quá "
+            "chậm để đánh giá"
+        ),
+        "live.http": "không thể gửi yêu cầu tới hệ thống: {problem}",
+        "live.crash": (
+            "kịch bản '{scenario}' gặp sự cố: {problem}; đây là lỗi của công cụ, không bao giờ là lỗi của nhà "
+            "cung cấp: vui lòng báo lỗi"
+        ),
+        "live.no_verdict": (
+            "kịch bản '{scenario}' không đưa ra kết luận cho yêu cầu này; đây là lỗi của hồ sơ kiểm thử, "
+            "không phải phát hiện về hệ thống"
+        ),
+        "live.plan_failed": "không lập được kế hoạch chạy kiểm thử: {problem}",
     },
 }
 

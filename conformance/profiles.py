@@ -19,6 +19,7 @@ import yaml
 
 from .errors import ConfigError, ProfileError, did_you_mean
 from .i18n import load_catalogue
+from .live import LiveChecks
 from .model import Level, Requirement
 from .registry import Checks
 
@@ -59,6 +60,17 @@ class Profile:
     def load_checks(self) -> Checks:
         """Import ``checks.py`` and return its registry, checked against the catalogue."""
         return _load_checks(self)
+
+    def load_live(self) -> LiveChecks | None:
+        """The profile's live scenarios (``live = LiveChecks(...)`` in ``checks.py``), or None for offline ones."""
+        _load_checks(self)
+        live = getattr(_import_checks(self), "live", None)
+        return live if isinstance(live, LiveChecks) else None
+
+    def verified(self) -> frozenset[str]:
+        """Every requirement id that an offline check, the loader or a live scenario verifies."""
+        live = self.load_live()
+        return self.load_checks().verified() | (live.verified() if live else frozenset())
 
     def messages(self) -> dict[str, dict[str, str]]:
         """The message catalogue of artefact ``messages`` (read once per process); empty without one."""
@@ -152,11 +164,17 @@ def _import_checks(profile: Profile) -> ModuleType:
 def _load_checks(profile: Profile) -> Checks:
     module = _import_checks(profile)
     registry = getattr(module, "checks", None)
+    live = getattr(module, "live", None)
+    if registry is None and isinstance(live, LiveChecks):
+        registry = Checks(profile.id)  # a live-only profile: no offline checks
     if not isinstance(registry, Checks):
-        raise ProfileError(f"{module.__file__} must define 'checks = Checks(\"{profile.id}\")'")
-    if registry.profile_id != profile.id:
-        raise ProfileError(f"{module.__file__} registers checks for '{registry.profile_id}', not '{profile.id}'")
-    unknown = sorted(registry.verified() - set(profile.requirements))
+        raise ProfileError(f"{module.__file__} must define 'checks = Checks(\"{profile.id}\")' (offline checks) "
+                           f"or 'live = LiveChecks(\"{profile.id}\")' (live scenarios)")
+    for found in (registry, live):
+        if isinstance(found, Checks | LiveChecks) and found.profile_id != profile.id:
+            raise ProfileError(f"{module.__file__} registers checks for '{found.profile_id}', not '{profile.id}'")
+    declared = registry.verified() | (live.verified() if isinstance(live, LiveChecks) else frozenset())
+    unknown = sorted(declared - set(profile.requirements))
     if unknown:
         raise ProfileError(f"{module.__file__} registers checks for ids that profile '{profile.id}' "
                            f"does not list: {', '.join(unknown)}")

@@ -1,14 +1,17 @@
 """The pytest engine: each (requirement, subject) pair is a pytest item.
 
-``pytest --conformance-profile edxml --conformance-messages DIR [--conformance-out OUT]`` replaces
-normal collection with the profile's items. Each subject is judged once per process and cached;
-results travel to the controller in ``user_properties`` (so pytest-xdist works), and the controller
-writes the same reports as the bulk engine.
+Offline: ``pytest --conformance-profile edxml --conformance-messages DIR [--conformance-out OUT]``.
+Live: ``pytest --conformance-target target.yaml [--conformance-profile edoc-exchange] [--conformance-seed N]``
+(no profile: every installed live profile). Either replaces normal collection with the profiles' items.
+Each subject is judged, and each live scenario run, once per process and cached; a scenario's items
+share an ``xdist_group``, so under ``--dist loadgroup`` it runs once per run. Results travel to the
+controller in ``user_properties`` (so pytest-xdist works), and the controller writes the reports.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import shlex
 import warnings
 from collections.abc import Iterator
@@ -19,16 +22,19 @@ import pytest
 
 from .clock import Clock, parse_now
 from .engine import iter_subject_files, judge_file
-from .errors import ConformanceError
+from .errors import ConfigError, ConformanceError
 from .evaluate import SubjectReport
-from .model import Level, Outcome, Result
-from .profiles import Profile, resolve_profile
+from .http import HttpLimits
+from .live import LiveChecks, LiveContext, Scenario, run_scenario
+from .model import Level, Outcome, Result, worst_outcome
+from .profiles import Profile, discover, resolve_profile
 from .registry import CheckContext
 from .report import ReportBuilder
-from .reporting import write_reports
+from .reporting import FORMATS, write_reports
 from .session import DEFAULT_FILE_PATTERNS
+from .target import load_target
 
-__all__ = ["RequirementItem", "SubjectCollector"]
+__all__ = ["LiveItem", "RequirementItem", "SubjectCollector"]
 
 _RESULT_KEY = "conformance_result"
 _OMITTED_KEY = "conformance_omitted"
@@ -48,10 +54,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-trust", action="append", default=[], help="trust anchor PEM")
     group.addoption("--conformance-claim", action="append", default=[], help="claimed optional feature")
     group.addoption("--conformance-lang", default="en", choices=["en", "vi"])
+    group.addoption("--conformance-target", help="target file: run the live profiles against the system it describes")
+    group.addoption("--conformance-seed", type=int, help="seed for generated cases (default: random, recorded)")
+    group.addoption("--conformance-max-examples", type=int, default=50, help="generated cases per operation")
+    group.addoption("--conformance-run-id", help="run-unique token the checks put in what they create")
+    group.addoption("--conformance-format", action="append", default=[], choices=list(FORMATS),
+                    help="report format (repeatable; default: all)")
+    group.addoption("--conformance-reproduce", help="the command line recorded as the way to reproduce the run")
 
 
 def _active(config: pytest.Config) -> bool:
-    return bool(config.getoption("conformance_profile"))
+    return bool(config.getoption("conformance_profile") or config.getoption("conformance_target"))
 
 
 class _State:
@@ -60,7 +73,19 @@ class _State:
     def __init__(self, config: pytest.Config) -> None:
         now = config.getoption("conformance_now")
         self.clock = parse_now(now) if now else Clock.start()
-        self.profiles = [resolve_profile(name) for name in config.getoption("conformance_profile")]
+        target_file = config.getoption("conformance_target")
+        self.target = load_target(Path(target_file)) if target_file else None
+        names = config.getoption("conformance_profile")
+        if names:
+            self.profiles = [resolve_profile(name) for name in names]
+        elif self.target is not None:
+            self.profiles = [p for p in discover().values() if p.load_live() is not None]
+        seed = config.getoption("conformance_seed")
+        self.seed = seed if seed is not None else secrets.randbelow(2**31)
+        self.max_examples = int(config.getoption("conformance_max_examples"))
+        self.run_id = config.getoption("conformance_run_id") or secrets.token_hex(4)
+        self.live_cache: dict[tuple[str, str], list[Result]] = {}
+        self.contexts: dict[str, LiveContext] = {}
         self.paths = [Path(p) for p in config.getoption("conformance_messages")]
         self.claims = frozenset(config.getoption("conformance_claim"))
         self.trust = tuple(Path(p) for p in config.getoption("conformance_trust"))
@@ -72,6 +97,25 @@ class _State:
     def context(self, profile: Profile) -> CheckContext:
         return CheckContext(profile.id, self.clock, self.claims, self.trust, dict(profile.artefacts),
                             dict(profile.limits), self.lang, messages=profile.messages())
+
+    def live_context(self, profile: Profile) -> LiveContext:
+        """The live context of ``profile`` (one per process): target, seed, budget, limits."""
+        if profile.id not in self.contexts:
+            if self.target is None:
+                raise ConfigError(f"profile '{profile.id}' runs against a live system and needs a target file",
+                                  hint="give --conformance-target target.yaml (conformance run -t target.yaml)")
+            self.contexts[profile.id] = LiveContext(
+                profile.id, self.target, self.clock, self.run_id, self.seed, self.max_examples, self.lang,
+                dict(profile.artefacts), profile.messages(), dict(profile.requirements),
+                HttpLimits.from_target(self.target))
+        return self.contexts[profile.id]
+
+    def run_live(self, profile: Profile, scenario: Scenario) -> list[Result]:
+        """Run ``scenario`` once per process and keep its results."""
+        key = (profile.id, scenario.name)
+        if key not in self.live_cache:
+            self.live_cache[key] = run_scenario(scenario, self.live_context(profile))
+        return self.live_cache[key]
 
     def judge(self, profile: Profile, path: Path, name: str) -> SubjectReport:
         key = (profile.id, path)
@@ -87,6 +131,7 @@ _STATE = pytest.StashKey[_State]()
 def pytest_configure(config: pytest.Config) -> None:
     """Set up the engine when conformance options are given."""
     config.addinivalue_line("markers", "conformance(requirement, subject): a conformance item")
+    config.addinivalue_line("markers", "xdist_group(name): items that run in one worker (a live scenario's)")
     if _active(config):
         try:
             state = config.stash[_STATE] = _State(config)
@@ -114,16 +159,7 @@ class RequirementItem(pytest.Item):
         if result is None:
             self.user_properties.append((_OMITTED_KEY, [self.profile.id, self.requirement, self.subject]))
             pytest.skip(f"{self.requirement}: not evaluated (evaluation stopped at an earlier requirement)")
-        self.user_properties.append((_RESULT_KEY, json.dumps(result.to_json(), ensure_ascii=False)))
-        if result.outcome is Outcome.FAIL:
-            if result.level is Level.RECOMMENDED:
-                warnings.warn(ConformanceWarning(result.message), stacklevel=1)
-                return
-            pytest.fail(result.message, pytrace=False)
-        if result.outcome is Outcome.ERROR:
-            raise RuntimeError(result.message)
-        if result.outcome in (Outcome.INCONCLUSIVE, Outcome.NOT_APPLICABLE):
-            pytest.skip(f"{result.outcome.value}: {result.message}")
+        _to_pytest(self, [result])
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         """The result message, not a Python traceback."""
@@ -132,6 +168,50 @@ class RequirementItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the item comes from, for pytest's output."""
         return self.path_of_subject, 0, f"{self.requirement} {self.subject}"
+
+
+def _to_pytest(item: pytest.Item, results: list[Result]) -> None:
+    """Hand ``results`` to the controller and turn the worst of them into this item's pytest outcome."""
+    for result in results:
+        item.user_properties.append((_RESULT_KEY, json.dumps(result.to_json(), ensure_ascii=False)))
+    worst = worst_outcome(r.outcome for r in results)
+    shown = next((r for r in results if r.outcome is worst), None)
+    if worst is None or shown is None:
+        return
+    if worst is Outcome.FAIL:
+        if shown.level is Level.RECOMMENDED:
+            warnings.warn(ConformanceWarning(shown.message), stacklevel=1)
+            return
+        pytest.fail(shown.message, pytrace=False)
+    if worst is Outcome.ERROR:
+        raise RuntimeError(shown.message)
+    if worst in (Outcome.INCONCLUSIVE, Outcome.NOT_APPLICABLE):
+        pytest.skip(f"{worst.value}: {shown.message}")
+
+
+class LiveItem(pytest.Item):
+    """One requirement judged by one live scenario (which runs once, for all its requirements)."""
+
+    def __init__(self, *, profile: Profile, scenario: Scenario, requirement: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.profile = profile
+        self.scenario = scenario
+        self.requirement = requirement
+        self.add_marker(pytest.mark.conformance(requirement, scenario.subject))
+        self.add_marker(pytest.mark.xdist_group(f"{profile.id}::{scenario.name}"))
+
+    def runtest(self) -> None:
+        """Run the scenario (once per process) and report this requirement's results."""
+        results = self.config.stash[_STATE].run_live(self.profile, self.scenario)
+        _to_pytest(self, [r for r in results if r.requirement == self.requirement])
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """The result message, not a Python traceback."""
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[str, int, str]:
+        """Where the item comes from, for pytest's output."""
+        return self.profile.id, 0, f"{self.requirement} {self.scenario.subject}"
 
 
 class SubjectCollector(pytest.Collector):
@@ -162,6 +242,10 @@ class _Engine:
         config = session.config
         items: list[pytest.Item] = []
         for profile in self.state.profiles:
+            live = profile.load_live()
+            if live is not None and self.state.target is not None:
+                items.extend(self._live_items(session, profile, live))
+                continue
             profile.load_checks()
             patterns = tuple(profile.raw.get("file_patterns", DEFAULT_FILE_PATTERNS))
             for file, name in iter_subject_files(self.state.paths, patterns):
@@ -174,6 +258,15 @@ class _Engine:
         session.testscollected = len(items)
         config.hook.pytest_collection_finish(session=session)
         return True
+
+    def _live_items(self, session: pytest.Session, profile: Profile, live: LiveChecks) -> list[pytest.Item]:
+        try:
+            scenarios = live.plan(self.state.live_context(profile))
+        except ConformanceError as exc:
+            raise pytest.UsageError(f"{exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else "")) from None
+        return [LiveItem.from_parent(session, name=f"{profile.id}::{scenario.name}::{rid}", profile=profile,
+                                     scenario=scenario, requirement=rid)
+                for scenario in scenarios for rid in scenario.requirements]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather results (on the controller under xdist) from the items' user properties."""
@@ -198,12 +291,18 @@ class _Engine:
             by_subject.setdefault((result.profile, result.subject), []).append(result)
         for (profile, _), results in by_subject.items():
             builder.add(results, state.omitted.get(profile, ()), profile)
+        claims = state.claims | (state.target.claims if state.target else frozenset())
+        live = state.target is not None
         self.report = builder.build(
-            command="run", clock=state.clock, lang=state.lang, claims=state.claims, target=None,
-            reproduce=shlex.join(["pytest", *config.invocation_params.args]), seed=None)
+            command="run", clock=state.clock, lang=state.lang, claims=claims,
+            target=state.target.redacted() if state.target else None,
+            reproduce=(config.getoption("conformance_reproduce")
+                       or shlex.join(["pytest", *config.invocation_params.args])),
+            seed=state.seed if live else None)
         out = config.getoption("conformance_out")
         if out:
-            write_reports(self.report, Path(out), ["json", "html", "junit", "allure"])
+            formats = config.getoption("conformance_format") or list(FORMATS)
+            write_reports(self.report, Path(out), ["json", *(f for f in formats if f != "json")])
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         """Print the verdict under pytest's own summary."""

@@ -1,0 +1,286 @@
+"""Live checks: scenarios that talk to a running system and judge requirements from its answers.
+
+A live profile's ``checks.py`` makes one :class:`LiveChecks` registry::
+
+    live = LiveChecks("edoc-exchange")
+
+    @live.scenario("EXC-10", "EXC-16", subject="delivery")
+    async def delivery(ctx: LiveContext) -> AsyncIterator[Verdict]:
+        ...
+        yield Verdict("EXC-10", passed("every recipient got the same bytes", sha256=digest))
+
+    @live.planner
+    def per_operation(ctx: LiveContext) -> Iterable[Scenario]: ...   # scenarios known only from the target
+
+A scenario runs once per run and must give a verdict for every requirement it declares: one it
+forgets is an ``error`` (a profile bug), never a silent pass. An exception, or a scenario that
+overruns its budget, is ``error`` or ``inconclusive`` for each of its requirements, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clock import Clock
+from .errors import ConfigError, ProfileError
+from .evaluate import make_result
+from .http import HardenedClient, HttpFailure, HttpLimits
+from .i18n import Catalogue, Phrase, t
+from .model import Finding, Outcome, Requirement, Result
+from .registry import Judgement
+from .target import Target
+
+__all__ = [
+    "Identity",
+    "LiveChecks",
+    "LiveContext",
+    "Scenario",
+    "ScenarioFunc",
+    "Verdict",
+    "failed",
+    "run_scenario",
+]
+
+DEFAULT_BUDGET_S = 300.0
+
+
+def failed(message: str, *findings: Finding, **evidence: Any) -> Judgement:
+    """The system broke the requirement; ``evidence`` shows how (exchanges, values)."""
+    return Judgement(Outcome.FAIL, message, findings=findings, evidence=evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A scenario's judgement on one requirement, for its own subject unless ``subject`` is given."""
+
+    requirement: str
+    judgement: Judgement
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One caller of the system under test: a name, the agency it stands for, and its credentials."""
+
+    name: str
+    organ_id: str | None = None
+    token: str | None = field(default=None, repr=False)
+    expired_token: str | None = field(default=None, repr=False)
+
+
+ScenarioFunc = Callable[["LiveContext"], "AsyncIterator[Verdict] | Awaitable[Iterable[Verdict]]"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One unit of live work: it runs once and judges ``requirements`` on ``subject``."""
+
+    name: str
+    subject: str
+    requirements: tuple[str, ...]
+    func: ScenarioFunc
+    budget_s: float = DEFAULT_BUDGET_S
+
+
+class LiveChecks:
+    """The registry of one profile's live scenarios."""
+
+    def __init__(self, profile_id: str) -> None:
+        self.profile_id = profile_id
+        self._static: list[Scenario] = []
+        self._planners: list[tuple[Callable[[LiveContext], Iterable[Scenario]], tuple[str, ...]]] = []
+        self._declared: set[str] = set()
+
+    def scenario(self, *requirements: str, subject: str | None = None,
+                 budget_s: float = DEFAULT_BUDGET_S) -> Callable[[ScenarioFunc], ScenarioFunc]:
+        """Register the decorated async function as a scenario judging ``requirements``."""
+        if not requirements:
+            raise ProfileError(f"a scenario of profile '{self.profile_id}' must declare the requirements it judges")
+
+        def decorate(func: ScenarioFunc) -> ScenarioFunc:
+            name = func.__name__
+            if any(s.name == name for s in self._static):
+                raise ProfileError(f"profile '{self.profile_id}' registers scenario '{name}' twice")
+            self._static.append(Scenario(name, subject or name, tuple(requirements), func, budget_s))
+            self._declared.update(requirements)
+            return func
+
+        return decorate
+
+    def planner(self, *requirements: str) -> Callable[[Callable[[LiveContext], Iterable[Scenario]]],
+                                                      Callable[[LiveContext], Iterable[Scenario]]]:
+        """Register a function that makes scenarios from the target (one per API operation, say)."""
+
+        def decorate(func: Callable[[LiveContext], Iterable[Scenario]]) -> Callable[[LiveContext],
+                                                                                      Iterable[Scenario]]:
+            self._planners.append((func, tuple(requirements)))
+            self._declared.update(requirements)
+            return func
+
+        return decorate
+
+    def verified(self) -> frozenset[str]:
+        """Every requirement id some scenario or planner declares."""
+        return frozenset(self._declared)
+
+    def plan(self, ctx: LiveContext) -> list[Scenario]:
+        """Every scenario of this run, in a stable order: static ones first, then each planner's."""
+        scenarios = list(self._static)
+        for func, declared in self._planners:
+            for scenario in func(ctx):
+                stray = set(scenario.requirements) - set(declared)
+                if stray:
+                    raise ProfileError(f"planner {func.__qualname__} of profile '{self.profile_id}' made scenario "
+                                       f"'{scenario.name}' with undeclared requirements {sorted(stray)}")
+                scenarios.append(scenario)
+        names = [s.name for s in scenarios]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ProfileError(f"profile '{self.profile_id}' plans scenarios with the same name: {twice}")
+        return scenarios
+
+
+@dataclass
+class LiveContext:
+    """Everything a scenario may use: the target, its callers, limits, seed and budget, messages, artefacts."""
+
+    profile_id: str
+    target: Target
+    clock: Clock
+    run_id: str
+    seed: int
+    max_examples: int = 50
+    lang: str = "en"
+    artefacts: Mapping[str, Path] = field(default_factory=dict)
+    messages: Catalogue = field(default_factory=dict)
+    requirements: Mapping[str, Requirement] = field(default_factory=dict)
+    limits: HttpLimits = field(default_factory=HttpLimits)
+    concurrency: int = 8
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """The system's origin (``endpoints.base_url``)."""
+        endpoints: Mapping[str, str] = self.target.data.get("endpoints", {})
+        url = endpoints.get("base_url")
+        if not url:
+            raise ConfigError(f"target file {self.target.path} has no endpoints.base_url",
+                              hint="add endpoints: {base_url: https://host:port}")
+        return url
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The TLS trust anchor the target file gives, if any."""
+        ca = self.target.data.get("tls", {}).get("ca_file")
+        return Path(ca) if ca else None
+
+    @property
+    def consent(self) -> str:
+        """``active`` allows disruptive probes; ``passive`` (the default) does not."""
+        return str(self.target.data.get("consent", "passive"))
+
+    @property
+    def identities(self) -> tuple[Identity, ...]:
+        """The callers the target file declares; without ``identities``, one made from ``auth``."""
+        declared = self.target.data.get("identities")
+        if declared:
+            return tuple(Identity(i["name"], i.get("organ_id"), i.get("token"), i.get("expired_token"))
+                         for i in declared)
+        auth = self.target.data.get("auth", {})
+        token = auth.get("token") if auth.get("type") == "bearer" else None
+        return (Identity("default", None, token),)
+
+    def seed_for(self, name: str) -> int:
+        """A seed for one scenario: stable for the run's seed, different between scenarios."""
+        digest = hashlib.sha256(f"{self.seed}:{self.profile_id}:{name}".encode()).digest()
+        return int.from_bytes(digest[:4], "big")
+
+    def client(self, identity: Identity | None = None, *, token: str | None = None,
+               headers: Mapping[str, str] | None = None) -> HardenedClient:
+        """A hardened client for the target; it sends ``Bearer`` with ``token``, else with the identity's token."""
+        sent: dict[str, str] = dict(headers or {})
+        bearer = token if token is not None else (identity.token if identity else None)
+        if bearer:
+            sent["Authorization"] = f"Bearer {bearer}"
+        return HardenedClient(self.base_url, limits=self.limits, ca_file=self.ca_file,
+                              masker=self.target.masker(), default_headers=sent)
+
+    def artefact(self, name: str) -> Path:
+        """The path of the profile artefact ``name``."""
+        try:
+            return self.artefacts[name]
+        except KeyError:
+            raise ProfileError(f"profile '{self.profile_id}' declares no artefact '{name}'") from None
+
+    def say(self, key: str, /, **params: object) -> str:
+        """Message ``key`` of the profile's catalogue in the run's language, filled from ``params``."""
+        entry = self.messages.get(key)
+        if entry is None:
+            raise ProfileError(f"profile '{self.profile_id}' has no message '{key}' in its catalogue")
+        template = entry.get(self.lang) or entry["en"]
+        filled = {k: self.say(v.key, **v.params) if isinstance(v, Phrase) else v for k, v in params.items()}
+        try:
+            return template.format(**filled) if filled else template
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ProfileError(f"message '{key}' of profile '{self.profile_id}' cannot be filled from "
+                               f"{sorted(filled)}: {exc}") from None
+
+
+async def _collect(scenario: Scenario, ctx: LiveContext, into: list[Verdict]) -> None:
+    async with asyncio.timeout(scenario.budget_s):
+        produced = scenario.func(ctx)
+        if isinstance(produced, AsyncIterator):
+            async for verdict in produced:
+                into.append(verdict)
+        else:
+            into.extend(await produced)
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = frames[-1] if frames else None
+    return f" at {Path(last.filename).name}:{last.lineno}" if last else ""
+
+
+def run_scenario(scenario: Scenario, ctx: LiveContext) -> list[Result]:
+    """Run one scenario to the end and turn its verdicts into results, one at least per declared requirement."""
+    started = time.perf_counter()
+    verdicts: list[Verdict] = []  # what the scenario judged before any failure is kept
+    problem: tuple[Outcome, str] | None = None
+    try:
+        asyncio.run(_collect(scenario, ctx, verdicts))
+    except TimeoutError:
+        problem = (Outcome.INCONCLUSIVE, t("live.budget", ctx.lang, seconds=scenario.budget_s))
+    except HttpFailure as exc:
+        problem = (Outcome.INCONCLUSIVE, t("live.http", ctx.lang, problem=str(exc)))
+    except ConfigError:
+        raise
+    except Exception as exc:  # a bug of the profile or the harness: error, never the vendor's fault
+        problem = (Outcome.ERROR, t("live.crash", ctx.lang, scenario=scenario.name,
+                                                  problem=f"{type(exc).__name__}: {exc}{_where(exc)}"))
+    elapsed = (time.perf_counter() - started) * 1000
+    results: list[Result] = []
+    judged: set[str] = set()
+    for verdict in verdicts:
+        requirement = ctx.requirements.get(verdict.requirement)
+        if requirement is None or verdict.requirement not in scenario.requirements:
+            raise ProfileError(f"scenario '{scenario.name}' of profile '{ctx.profile_id}' judged "
+                               f"{verdict.requirement}, which it does not declare")
+        judged.add(verdict.requirement)
+        j = verdict.judgement
+        results.append(make_result(requirement, ctx.profile_id, verdict.subject or scenario.subject, j.outcome,
+                                   j.message, j.findings, dict(j.evidence), elapsed, ctx.lang))
+    for rid in scenario.requirements:
+        if rid in judged:
+            continue
+        outcome, message = problem or (Outcome.ERROR, t("live.no_verdict", ctx.lang, scenario=scenario.name))
+        results.append(make_result(ctx.requirements[rid], ctx.profile_id, scenario.subject, outcome, message,
+                                   (), {"scenario": scenario.name}, elapsed, ctx.lang))
+    return results
