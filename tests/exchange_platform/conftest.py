@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import itertools
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ def check_response(response: httpx.Response) -> None:
 
 def client(platform: Platform, **kwargs: Any) -> httpx.Client:
     """A client of ``platform`` that checks every response with :func:`check_response`."""
-    verify: Any = str(platform.ca_file) if platform.ca_file else True
+    verify = ssl.create_default_context(cafile=str(platform.ca_file)) if platform.ca_file else True
     return httpx.Client(base_url=platform.base_url, timeout=20, verify=verify,
                         event_hooks={"response": [check_response]}, **kwargs)
 

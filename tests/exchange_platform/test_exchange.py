@@ -7,10 +7,13 @@ import json
 import socket
 import time
 import unicodedata
+import urllib.parse
 from importlib import resources
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conformance_fixtures.exchange_platform.agencies import IDENTITY_AGENCIES
 from tests.exchange_platform.conftest import (
@@ -358,3 +361,21 @@ def test_security_headers_hsts_and_csp(api: Api) -> None:
     response = api.http.get("/v1/nothing-here")
     assert "max-age=63072000" in response.headers["strict-transport-security"]
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+_ODD_TEXT = st.text(max_size=600)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "OPTIONS"]), doc_id=_ODD_TEXT,
+       params=st.dictionaries(st.sampled_from(["box", "state", "limit", "cursor", "other"]),
+                              st.one_of(_ODD_TEXT, st.integers().map(str)), max_size=4),
+       body=st.binary(max_size=300), content_type=st.sampled_from([None, "application/xml", "text/plain", "*/*"]))
+def test_generated_requests_never_get_a_5xx(api: Api, method: str, doc_id: str, params: dict[str, str], body: bytes,
+                                            content_type: str | None) -> None:
+    headers = bearer(api.a) | ({"Content-Type": content_type} if content_type else {})
+    quoted = urllib.parse.quote(doc_id, safe="") or "x"
+    for path in ("/v1/edocs", f"/v1/edocs/{quoted}", f"/v1/edocs/{quoted}/ack", f"/v1/edocs/{quoted}/status"):
+        response = api.http.request(method, path, params=params, headers=headers,
+                                    content=body if method in ("POST", "PUT") else None)
+        assert response.status_code < 500  # and the response hook checks every error is a problem
