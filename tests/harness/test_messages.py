@@ -76,8 +76,8 @@ def test_a_toy_run_in_vietnamese_says_the_harness_parts_in_vietnamese(run_cli: C
     assert results[("msgs/big.txt", "TOY-01")] == ("TOY-01: tệp có dung lượng 1200 byte, vượt giới hạn 1000 byte; "
                                                    "tệp không được đọc (nâng giới hạn bằng tùy chọn --max-bytes để "
                                                    "đánh giá tệp này)")
-    assert results[("msgs/latin1.txt", "TOY-01")].endswith("Dừng đánh giá tại đây: không thể đọc gói tin một cách "
-                                                           "an toàn nên không đánh giá quy tắc nào khác")
+    assert results[("msgs/latin1.txt", "TOY-01")].endswith("Dừng đánh giá tại đây: không thể đọc đối tượng kiểm thử "
+                                                           "một cách an toàn nên không đánh giá quy tắc nào khác")
     assert results[("msgs/boom.txt", "TOY-05")] == \
         "TOY-05: phép kiểm tra phát sinh ngoại lệ ValueError: the checker broke"
 
