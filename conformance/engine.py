@@ -9,19 +9,19 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .evaluate import SubjectReport, evaluate_subject, unreadable_subject
+from .evaluate import SubjectReport, evaluate_parts, judge_across, merge_reports, unreadable_subject
 from .i18n import t
 from .model import Outcome, Result
 from .profiles import Profile, load_profile
-from .registry import CheckContext, Checks, RawSubject
+from .registry import CheckContext, Checks, Contribution, RawSubject
 from .report import ReportBuilder
 
-__all__ = ["Batch", "iter_subject_files", "judge_file", "validate_files"]
+__all__ = ["Batch", "iter_subject_files", "judge_file", "judge_file_parts", "validate_files"]
 
 CHUNK = 32
 
@@ -54,17 +54,35 @@ def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterat
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """What a worker sends back for a chunk of files: counts, the results to list, omitted ids."""
+    """What a worker sends back for a chunk of files: counts, the results to list, omitted ids, run-level facts."""
 
     counts: Counter[tuple[str, Outcome]]
     listed: list[Result]
     omitted: set[str]
     subjects: int
+    contributions: list[tuple[str, Contribution]] = field(default_factory=list)
 
 
 def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,
                max_bytes: int, *, list_quiet: bool = True) -> SubjectReport:
-    """Read one file under the size cap and judge it; an unreadable file is inconclusive."""
+    """Read one file under the size cap and judge it (every subject it holds, in one report)."""
+    return merge_reports(judge_file_parts(profile, checks, ctx, path, name, max_bytes, list_quiet=list_quiet))
+
+
+def judge_file_parts(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,
+                     max_bytes: int, *, list_quiet: bool = True) -> Iterator[SubjectReport]:
+    """Read one file under the size cap and judge each subject it holds; an unreadable file is inconclusive."""
+    data = _read_capped(profile, checks, ctx, path, name, max_bytes)
+    if isinstance(data, SubjectReport):
+        yield data
+        return
+    yield from evaluate_parts(profile.id, profile.requirements, checks, RawSubject(name, data, path), ctx,
+                              list_quiet=list_quiet)
+
+
+def _read_capped(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,
+                 max_bytes: int) -> bytes | SubjectReport:
+    """The file's bytes, or the report of a file that cannot be read (not regular, too large, unreadable)."""
     reqs = profile.requirements
     try:
         # Non-blocking, so a FIFO or device in a folder cannot hang the run; only regular files are read.
@@ -85,8 +103,7 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, n
                                   t("file.unreadable", ctx.lang, reason=exc.strerror), {"path": str(path)})
     if len(data) > size:
         return unreadable_subject(profile.id, reqs, checks, name, t("file.grew", ctx.lang), {"size_bytes": size})
-    return evaluate_subject(profile.id, reqs, checks, RawSubject(name, data, path), ctx,
-                            list_quiet=list_quiet)
+    return data
 
 
 def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[str, str]],
@@ -94,15 +111,19 @@ def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: lis
     counts: Counter[tuple[str, Outcome]] = Counter()
     listed: list[Result] = []
     omitted: set[str] = set()
+    contributions: list[tuple[str, Contribution]] = []
+    subjects = 0
     for path, name in items:
-        report = judge_file(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes)
-        counts.update(report.counted)  # (requirement, outcome) pairs, counted in C
-        for result in report.results:
-            counts[(result.requirement, result.outcome)] += 1
-            if list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
-                listed.append(result)
-        omitted |= report.omitted
-    return Batch(counts, listed, omitted, len(items))
+        for report in judge_file_parts(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes):
+            counts.update(report.counted)  # (requirement, outcome) pairs, counted in C
+            for result in report.results:
+                counts[(result.requirement, result.outcome)] += 1
+                if list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
+                    listed.append(result)
+            omitted |= report.omitted
+            contributions += report.contributions
+            subjects += report.subjects
+    return Batch(counts, listed, omitted, subjects, contributions)
 
 
 _WORKER: tuple[Profile, Checks, CheckContext, int, bool] | None = None
@@ -134,13 +155,28 @@ def _chunks(files: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[
 def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, builder: ReportBuilder, *,
                    jobs: int = 1, max_bytes: int, patterns: Iterable[str],
                    progress: Callable[[int], None] | None = None) -> None:
-    """Judge every file under ``paths`` and add the results to ``builder``, in file order."""
+    """Judge every file under ``paths`` and add the results to ``builder``, in file order.
+
+    The facts subjects contribute to run-level requirements come back with each batch, in file order;
+    once every file is judged, the run-level judgements add their results.
+    """
     checks = profile.load_checks()
+    contributions: list[tuple[str, Contribution]] = []
+    _judge_files(profile, checks, paths, ctx, builder, contributions, jobs=jobs, max_bytes=max_bytes,
+                 patterns=patterns, progress=progress)
+    if checks.across_judgements:
+        builder.add_run_results(judge_across(profile.id, profile.requirements, checks, contributions, ctx))
+
+
+def _judge_files(profile: Profile, checks: Checks, paths: list[Path], ctx: CheckContext, builder: ReportBuilder,
+                 contributions: list[tuple[str, Contribution]], *, jobs: int, max_bytes: int,
+                 patterns: Iterable[str], progress: Callable[[int], None] | None) -> None:
     files = iter_subject_files(paths, patterns)
     if jobs <= 1:
         for chunk in _chunks(files, CHUNK):
             batch = _judge_batch(profile, checks, ctx, chunk, max_bytes, builder.list_passes)
             builder.add_counts(profile.id, batch.counts, batch.listed, batch.omitted, batch.subjects)
+            contributions += batch.contributions
             if progress:
                 progress(batch.subjects)
         return
@@ -152,16 +188,18 @@ def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, build
         for chunk in _chunks(files, CHUNK):
             window.append((chunk, pool.submit(_worker_batch, chunk)))
             while len(window) >= workers * 4:
-                pool = _collect(window, pool, workers, initargs, profile, checks, ctx, builder, progress)
+                pool = _collect(window, pool, workers, initargs, profile, checks, ctx, builder, contributions,
+                                progress)
         while window:
-            pool = _collect(window, pool, workers, initargs, profile, checks, ctx, builder, progress)
+            pool = _collect(window, pool, workers, initargs, profile, checks, ctx, builder, contributions, progress)
     finally:
         pool.shutdown(cancel_futures=True)
 
 
 def _collect(window: deque[tuple[list[tuple[str, str]], Future[Batch]]], pool: ProcessPoolExecutor,
              workers: int, initargs: tuple[Any, ...], profile: Profile, checks: Checks, ctx: CheckContext,
-             builder: ReportBuilder, progress: Callable[[int], None] | None) -> ProcessPoolExecutor:
+             builder: ReportBuilder, contributions: list[tuple[str, Contribution]],
+             progress: Callable[[int], None] | None) -> ProcessPoolExecutor:
     """Add the oldest chunk's results; if a worker died, recover and return the pool to go on with."""
     chunk, future = window.popleft()
     try:
@@ -175,6 +213,7 @@ def _collect(window: deque[tuple[list[tuple[str, str]], Future[Batch]]], pool: P
             window[i] = (other, pool.submit(_worker_batch, other))
         batch = _isolate(chunk, initargs, profile, checks, ctx)
     builder.add_counts(profile.id, batch.counts, batch.listed, batch.omitted, batch.subjects)
+    contributions += batch.contributions
     if progress:
         progress(batch.subjects)
     return pool
@@ -186,6 +225,8 @@ def _isolate(chunk: list[tuple[str, str]], initargs: tuple[Any, ...], profile: P
     counts: Counter[tuple[str, Outcome]] = Counter()
     listed: list[Result] = []
     omitted: set[str] = set()
+    contributions: list[tuple[str, Contribution]] = []
+    subjects = 0
     for item in chunk:
         with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=initargs) as solo:
             try:
@@ -198,4 +239,6 @@ def _isolate(chunk: list[tuple[str, str]], initargs: tuple[Any, ...], profile: P
         counts.update(batch.counts)
         listed.extend(batch.listed)
         omitted |= batch.omitted
-    return Batch(counts, listed, omitted, len(chunk))
+        contributions += batch.contributions
+        subjects += batch.subjects
+    return Batch(counts, listed, omitted, subjects, contributions)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .errors import ProfileError
 from .i18n import Phrase, t
-from .model import Finding, Outcome, Requirement, Result
-from .registry import Check, CheckContext, Checks, Judgement, RawSubject, Stop
+from .model import Finding, Level, Outcome, Requirement, Result
+from .registry import Check, CheckContext, Checks, Contribution, Judgement, RawSubject, Stop
 
-__all__ = ["MAX_FINDINGS", "SubjectReport", "evaluate_subject", "make_result", "unreadable_subject"]
+__all__ = [
+    "MAX_FINDINGS",
+    "SubjectReport",
+    "evaluate_parts",
+    "evaluate_subject",
+    "judge_across",
+    "make_result",
+    "merge_reports",
+    "unreadable_subject",
+]
 
 MAX_FINDINGS = 50
 
@@ -22,12 +31,16 @@ class SubjectReport:
     """The results for one subject, and the ids left out because evaluation stopped early.
 
     ``counted`` holds the (requirement, outcome) pairs that were only counted, not built into results:
-    passes and not-applicable outcomes in bulk validation, where they are never listed.
+    passes and not-applicable outcomes in bulk validation, where they are never listed. ``contributions``
+    holds, per run-level requirement, the facts the subject contributed; ``subjects`` is how many
+    subjects the report covers (several when a file was split).
     """
 
     results: tuple[Result, ...]
     omitted: frozenset[str] = frozenset()
     counted: tuple[tuple[str, Outcome], ...] = ()
+    contributions: tuple[tuple[str, Contribution], ...] = ()
+    subjects: int = 1
 
 
 def _headline(requirement: str, finding: Finding, more: int, lang: str) -> str:
@@ -109,11 +122,35 @@ def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> list[tuple[
     return list(outcomes.items())
 
 
+def _gather(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks, subject: object,
+            name: str, ctx: CheckContext, results: list[Result],
+            rejected: bool) -> tuple[tuple[str, Contribution], ...]:
+    """The facts ``subject`` contributes to each run-level requirement; a gatherer that breaks adds an error."""
+    if not checks.across_judgements:
+        return ()
+    rejected = rejected or any(r.outcome is Outcome.FAIL and r.level is Level.MANDATORY for r in results)
+    out: list[tuple[str, Contribution]] = []
+    for across in checks.across_judgements:
+        try:
+            facts = tuple(across.gather(subject, ctx))
+        except Exception as exc:
+            trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
+            results.append(make_result(
+                requirements[across.requirement], profile_id, name, Outcome.ERROR,
+                t("result.gather_raised", ctx.lang, error=type(exc).__name__, detail=exc),
+                evidence={"check": across.where, "trace": trace}, lang=ctx.lang))
+            continue
+        out.append((across.requirement, Contribution(name, facts, rejected)))
+    return tuple(out)
+
+
 def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
-                     raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True) -> SubjectReport:
-    """Load ``raw`` with the profile's loader, then run every check on it.
+                     raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True,
+                     refused: bool = False) -> SubjectReport:
+    """Load ``raw`` with the profile's loader, then run every check on it and gather its run-level facts.
 
     With ``list_quiet`` off, passes and not-applicable outcomes are only counted (bulk validation).
+    ``refused`` marks a subject the peer refused (``listen``): its contributions are ``rejected``.
     """
     loader = checks.subject_loader
     results: list[Result] = []
@@ -147,7 +184,8 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
         accepted = _accepted(checks, subject, ctx)
         if accepted is not None:
             counted += accepted
-            return SubjectReport((), counted=tuple(counted))
+            contributions = _gather(profile_id, requirements, checks, subject, raw.name, ctx, results, refused)
+            return SubjectReport(tuple(results), counted=tuple(counted), contributions=contributions)
     for check in checks.checks:
         start = time.perf_counter()
         outcome, message, findings, evidence = _run_check(check, subject, ctx)
@@ -161,7 +199,76 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
                 outcome, message, findings, evidence = _broken(check, exc, ctx)
         results.append(make_result(requirements[check.requirement], profile_id, raw.name, outcome, message,
                                    findings, evidence, (time.perf_counter() - start) * 1000, ctx.lang))
-    return SubjectReport(tuple(results), counted=tuple(counted))
+    contributions = _gather(profile_id, requirements, checks, subject, raw.name, ctx, results, refused)
+    return SubjectReport(tuple(results), counted=tuple(counted), contributions=contributions)
+
+
+def evaluate_parts(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
+                   raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True) -> Iterator[SubjectReport]:
+    """Judge every subject ``raw`` holds: the parts the profile's splitter cuts it into, or ``raw`` itself."""
+    if checks.subject_splitter is None:
+        yield evaluate_subject(profile_id, requirements, checks, raw, ctx, list_quiet=list_quiet)
+        return
+    try:
+        parts = list(checks.subject_splitter(raw, ctx))
+    except Exception as exc:  # a splitter that breaks is the profile's fault: error, and the run goes on
+        trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
+        yield unreadable_subject(profile_id, requirements, checks, raw.name,
+                                 t("result.splitter_raised", ctx.lang, error=type(exc).__name__, detail=exc),
+                                 {"trace": trace}, Outcome.ERROR)
+        return
+    for part in parts:
+        yield evaluate_subject(profile_id, requirements, checks, part, ctx, list_quiet=list_quiet)
+
+
+def merge_reports(reports: Iterable[SubjectReport]) -> SubjectReport:
+    """One report for several subjects (the parts of one file)."""
+    results: list[Result] = []
+    omitted: set[str] = set()
+    counted: list[tuple[str, Outcome]] = []
+    contributions: list[tuple[str, Contribution]] = []
+    subjects = 0
+    for report in reports:
+        results += report.results
+        omitted |= report.omitted
+        counted += report.counted
+        contributions += report.contributions
+        subjects += report.subjects
+    return SubjectReport(tuple(results), frozenset(omitted), tuple(counted), tuple(contributions), subjects)
+
+
+def judge_across(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
+                 contributions: Iterable[tuple[str, Contribution]], ctx: CheckContext) -> list[Result]:
+    """The results of every run-level judgement, once all subjects are judged; a judgement that breaks is an error."""
+    by_requirement: dict[str, list[Contribution]] = {a.requirement: [] for a in checks.across_judgements}
+    for requirement, contribution in contributions:
+        by_requirement.setdefault(requirement, []).append(contribution)
+    results: list[Result] = []
+    for across in checks.across_judgements:
+        req = requirements[across.requirement]
+        start = time.perf_counter()
+        try:
+            judged = [(name, _judged_output(output)) for name, output in
+                      across.func(by_requirement[across.requirement], ctx)]
+        except Exception as exc:
+            trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
+            results.append(make_result(req, profile_id, t("subject.run", ctx.lang), Outcome.ERROR,
+                                       t("result.across_raised", ctx.lang, error=type(exc).__name__, detail=exc),
+                                       evidence={"check": across.where, "trace": trace}, lang=ctx.lang))
+            continue
+        ms = (time.perf_counter() - start) * 1000 / max(len(judged), 1)
+        for name, (outcome, message, findings, evidence) in judged:
+            if isinstance(message, Phrase):
+                message = ctx.say(message.key, **message.params)
+            results.append(make_result(req, profile_id, name, outcome, message, findings, evidence, ms, ctx.lang))
+    return results
+
+
+def _judged_output(output: Iterable[Finding] | Judgement) -> CheckOutput:
+    if isinstance(output, Judgement):
+        return output.outcome, output.message, list(output.findings), dict(output.evidence)
+    findings = list(output)
+    return (Outcome.FAIL if findings else Outcome.PASS), None, findings, {}
 
 
 def unreadable_subject(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,

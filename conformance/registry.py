@@ -9,12 +9,16 @@ A profile's ``checks.py`` makes one :class:`Checks` registry and decorates its f
 
     @checks.check("EDX-08", applies=lambda pkg: pkg.kind == "edoc" or "e-documents only")
     def promulgation_date(pkg: Package, ctx: CheckContext) -> Iterator[Finding]: ...
+
+A profile whose files hold several subjects registers a :meth:`Checks.splitter`; a requirement judged
+across every subject of a run (a sequence of messages) registers a :meth:`Checks.across` judgement,
+fed with the facts each subject contributed.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +29,16 @@ from .i18n import Catalogue, Phrase, load_catalogue
 from .model import Finding, Outcome
 
 __all__ = [
+    "Across",
     "Check",
     "CheckContext",
     "Checks",
+    "Contribution",
     "Finding",
     "Judgement",
     "Loader",
     "RawSubject",
+    "RunJudgement",
     "Stop",
     "inconclusive",
     "not_applicable",
@@ -133,10 +140,29 @@ class Stop(Exception):
         super().__init__(f"{requirement}: {self.findings[0].message if self.findings else 'evaluation stopped'}")
 
 
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """The facts one subject contributed to a run-level requirement, in the order subjects were judged.
+
+    ``rejected`` is true when the subject failed a mandatory requirement of its own, or the peer refused it
+    (``listen``): a receiver would not have taken it in, so a judgement across the run may leave it out.
+    """
+
+    subject: str
+    facts: tuple[Any, ...]
+    rejected: bool = False
+
+
 CheckFunc = Callable[[Any, CheckContext], Iterable[Finding] | Judgement | None]
 AcceptFunc = Callable[[Any, CheckContext], "Mapping[str, Outcome] | None"]
 Applies = Callable[[Any], "bool | str"]
 LoaderFunc = Callable[[RawSubject, CheckContext], Any]
+SplitFunc = Callable[[RawSubject, CheckContext], Iterable[RawSubject]]
+GatherFunc = Callable[[Any, CheckContext], Iterable[Any]]
+RunJudgement = tuple[str, "Iterable[Finding] | Judgement"]
+"""One result of a run-level judgement: the name of what was judged (a dossier, a sequence) and its outcome."""
+AcrossFunc = Callable[[Sequence[Contribution], CheckContext], Iterable[RunJudgement]]
+PeerFunc = Callable[[Any], Any]
 
 
 def _where(func: Callable[..., Any]) -> str:
@@ -165,6 +191,16 @@ class Loader:
     where: str
 
 
+@dataclass(frozen=True, slots=True)
+class Across:
+    """A requirement judged once per run: ``gather`` takes facts from each subject, ``func`` judges them all."""
+
+    requirement: str
+    gather: GatherFunc
+    func: AcrossFunc
+    where: str
+
+
 class Checks:
     """The registry of one profile's checks, keyed by requirement id."""
 
@@ -174,9 +210,12 @@ class Checks:
         self._ids: frozenset[str] = frozenset()
         self.subject_loader: Loader | None = None
         self.acceptor: AcceptFunc | None = None
+        self.subject_splitter: SplitFunc | None = None
+        self.peer_factory: PeerFunc | None = None
+        self._across: dict[str, Across] = {}
 
     def _claim(self, requirement: str, where: str) -> None:
-        owner = self._checks.get(requirement)
+        owner: Check | Across | None = self._checks.get(requirement) or self._across.get(requirement)
         if owner is not None:
             raise ProfileError(f"{requirement} is registered twice in profile '{self.profile_id}': "
                                f"at {owner.where} and at {where}")
@@ -229,6 +268,56 @@ class Checks:
         self.acceptor = func
         return func
 
+    def splitter(self, func: SplitFunc) -> SplitFunc:
+        """Register a splitter: it cuts one file into the subjects it holds (a JSON array, an NDJSON stream).
+
+        It yields a :class:`RawSubject` per subject, named after the file and the subject's place in it
+        (``day.ndjson:3``, ``batch.json[2]``); each is loaded and judged on its own. A file it cannot cut
+        it yields whole, so the loader says what is wrong with it. It never raises for bad input.
+        """
+        if self.subject_splitter is not None:
+            raise ProfileError(f"profile '{self.profile_id}' registers two splitters: "
+                               f"at {_where(self.subject_splitter)} and at {_where(func)}")
+        self.subject_splitter = func
+        return func
+
+    def across(self, requirement: str, *, gather: GatherFunc) -> Callable[[AcrossFunc], AcrossFunc]:
+        """Register the decorated function as the run-level judgement of ``requirement``.
+
+        ``gather(subject, ctx)`` runs on every subject that loaded, wherever it is judged (worker processes
+        too), and returns the facts it contributes (picklable values). Once every subject is judged, the
+        decorated function gets one :class:`Contribution` per subject, in run order, and yields
+        ``(name, findings or Judgement)`` for each thing it judged; yielding nothing leaves the requirement
+        untested. An exception in either is an ``error``, never a ``fail``.
+        """
+
+        def decorate(func: AcrossFunc) -> AcrossFunc:
+            where = _where(func)
+            self._claim(requirement, where)
+            self._across[requirement] = Across(requirement, gather, func, where)
+            return func
+
+        return decorate
+
+    def peer(self, func: PeerFunc) -> PeerFunc:
+        """Register the peer that ``conformance listen`` plays (a portal, a hub) for clients under test.
+
+        ``func(session)`` returns an ASGI application. It answers each call as the real peer would, and
+        hands every message it receives to ``session.judge`` (:class:`conformance.listen.ListenSession`),
+        which judges it with these checks. Import web frameworks inside ``func``, so that loading the
+        checks stays cheap.
+        """
+        if self.peer_factory is not None:
+            raise ProfileError(f"profile '{self.profile_id}' registers two peers: "
+                               f"at {_where(self.peer_factory)} and at {_where(func)}")
+        self.peer_factory = func
+        return func
+
+    @property
+    def across_judgements(self) -> tuple[Across, ...]:
+        """The run-level judgements, in registration order."""
+        return tuple(self._across.values())
+
     @property
     def checks(self) -> tuple[Check, ...]:
         """The registered checks, in registration order."""
@@ -240,8 +329,8 @@ class Checks:
         return self._ids
 
     def verified(self) -> frozenset[str]:
-        """Every requirement id that some check or the loader verifies."""
-        ids = set(self._checks)
+        """Every requirement id that some check, the loader or a run-level judgement verifies."""
+        ids = set(self._checks) | set(self._across)
         if self.subject_loader:
             ids.update(self.subject_loader.requirements)
         return frozenset(ids)

@@ -58,6 +58,13 @@ class ReportBuilder:
         self.omitted.update((profile, r) for r in omitted)
         self.subjects += subjects
 
+    def add_run_results(self, results: Iterable[Result]) -> None:
+        """Count (and list, where the listing rule says so) results judged across the run, not on one subject."""
+        for result in results:
+            self.tallies[(result.profile, result.requirement)].add(result.outcome)
+            if self.list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
+                self.listed.append(result)
+
     def untested(self) -> list[str]:
         """Requirement ids no check exercised, except those skipped because evaluation stopped early."""
         return [rid for (pid, rid), tally in self.tallies.items()
