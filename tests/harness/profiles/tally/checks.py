@@ -1,11 +1,12 @@
 """A toy profile for harness tests: files of ``NAME COUNT`` lines, one subject per line, judged across the run.
 
 Words that break the profile on purpose: SPLITBOOM (the splitter), GATHERBOOM (gathering facts), ACROSSBOOM
-(the run-level judgement), SILENT (the judgement yields nothing).
+(the run-level judgement), SILENT (the judgement yields nothing). The peer judges every POST body as a line.
 """
 
 from __future__ import annotations
 
+from conformance.listen import read_body, send_json
 from conformance.registry import Checks, Finding, RawSubject, Stop
 
 checks = Checks("tally")
@@ -62,3 +63,21 @@ def never_down(contributions, ctx):
     for name in seen:
         yield f"name {name}", found.get(name, [])
 
+
+@checks.peer
+def peer(session):
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        body = await read_body(receive, session.max_bytes)
+        if body is None:
+            judged = session.too_large(f"POST {scope['path']}")
+            await send_json(send, {"too_large": True})
+            return
+        judged = session.judge(f"POST {scope['path']}", body, refused=scope["path"] == "/refuse",
+                               request={"path": scope["path"]})
+        answer = {"refused": sorted({r.requirement for r in judged.failures()})}
+        judged.evidence["response"] = answer
+        await send_json(send, answer)
+
+    return app
