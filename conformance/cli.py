@@ -19,6 +19,7 @@ from rich.table import Table
 
 from . import __version__
 from .clock import Clock, parse_now
+from .demo import demo_profiles, demo_target
 from .doctor import diagnose
 from .errors import ConfigError, ConformanceError, ProfileError
 from .i18n import t
@@ -27,7 +28,7 @@ from .model import ExitCode, Level, Verdict, exit_code_for
 from .profiles import Profile, discover, resolve_profile
 from .reporting import FORMATS, write_reports
 from .reporting.json_writer import load_report, validate_report
-from .session import ValidateOptions, default_out_dir, demo_inputs, validate
+from .session import ValidateOptions, default_out_dir, validate
 from .target import load_target, target_messages
 
 __all__ = ["cli", "main"]
@@ -274,34 +275,23 @@ def validate_cmd(profile_names: tuple[str, ...], target_file: Path | None, max_b
 def demo_cmd(out_dir: Path | None, formats: tuple[str, ...], jobs: int, seed: int | None, lang: str,
              trust: tuple[Path, ...], claims: tuple[str, ...], list_passes: bool, max_examples: int | None,
              now: str | None) -> None:
-    """Build the bundled reference inputs, run every profile that has a demo, write reports/demo/."""
+    """Start the bundled reference systems, run every profile against them, write reports/demo/."""
     clock = parse_now(now) if now else Clock.start()
     target_dir = out_dir or Path("reports") / "demo"
-    inputs_dir = target_dir / "inputs"
-    profiles = [p for p in discover().values() if p.demo_corpus]
+    profiles = demo_profiles()
     if not profiles:
-        raise ProfileError("no installed profile declares a demo corpus")
-    paths: list[Path] = []
-    anchors: list[Path] = list(trust)
-    demo_claims: list[str] = list(claims)
-    for profile in profiles:
-        inputs = demo_inputs(profile, inputs_dir / profile.id, clock)
-        assert inputs is not None
-        paths += inputs.paths
-        anchors += inputs.trust_anchors
-        demo_claims += inputs.claims
-    folders = sorted({p.parent for p in paths})
-    reproduce = _reproduce("validate", clock, repeat={"-p": [p.id for p in profiles], "--trust": anchors,
-                                                      "--claim": demo_claims},
-                           single={"--list-passes": True}, args=folders)
-    opts = ValidateOptions(
-        profiles=profiles, paths=folders, clock=clock, out_dir=target_dir, formats=formats or FORMATS, jobs=jobs,
-        seed=seed, lang=lang, trust=anchors, claims=demo_claims, list_passes=True, command="demo",
-        reproduce=reproduce,
-    )
-    with _progress("demo") as progress:
-        report, written = validate(opts, progress)
-    _print_summary(report, written)
+        raise ProfileError("no installed profile declares a demo (demo.corpus or demo.system) or live checks")
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    err.print(f"demo: {', '.join(p.id for p in profiles)}", highlight=False)
+    with demo_target(profiles, target_dir / "inputs", clock) as target_file:
+        reproduce = _reproduce("run", clock, repeat={"-p": [p.id for p in profiles]},
+                               single={"-t": target_file, "--seed": seed, "--max-examples": max_examples}, args=())
+        opts = RunOptions(target_file=target_file, out_dir=target_dir, profiles=[p.id for p in profiles],
+                          formats=formats or FORMATS, jobs=jobs, seed=seed, lang=lang,
+                          max_examples=max_examples or 50, now=clock.now().isoformat(), claims=claims,
+                          reproduce=reproduce)
+        report = run_live(opts)
+    _print_summary(report, sorted(p for p in target_dir.iterdir() if p.name != "inputs"))
     sys.exit(int(exit_code_for(Verdict(report["verdict"]))))
 
 
@@ -317,11 +307,12 @@ def run_cmd(target_file: Path, profile_names: tuple[str, ...], out_dir: Path | N
             list_passes: bool, max_examples: int | None, now: str | None) -> None:
     """Run live profiles against a running system (every result is listed, passes included)."""
     clock = parse_now(now) if now else Clock.start()
-    load_target(target_file)  # a bad file stops here, with its fix, before pytest starts
+    target = load_target(target_file)
     for name in profile_names:
-        if _profile(name).load_live() is None:
-            raise ConfigError(f"profile '{name}' has no live checks; it judges message files",
-                              hint=f"use 'conformance validate -p {name} FILES…'")
+        if _profile(name).load_live() is None and not target.data.get("messages"):
+            raise ConfigError(f"profile '{name}' judges message files, and the target file lists none",
+                              hint=f"list samples under 'messages' in the target file, or use "
+                                   f"'conformance validate -p {name} FILES…'")
     seed = seed if seed is not None else secrets.randbelow(2**31)
     reproduce = _reproduce("run", clock, repeat={"-p": profile_names, "--claim": claims},
                            single={"-t": target_file, "--seed": seed, "--max-examples": max_examples}, args=())
@@ -381,9 +372,7 @@ def report_cmd(report_file: Path, formats: tuple[str, ...], out_dir: Path | None
 
 
 # Commands kept in modules of their own, built with this module's helpers.
-from .cli_listen import listen_command  # noqa: E402
 
-cli.add_command(listen_command(guarded, _print_summary, _profile, _reproduce, err))
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ from .registry import CheckContext
 from .report import ReportBuilder
 from .reporting import FORMATS, write_reports
 from .session import DEFAULT_FILE_PATTERNS
-from .target import load_target
+from .target import load_target, target_messages
 
 __all__ = ["LiveItem", "RequirementItem", "SubjectCollector"]
 
@@ -87,8 +87,10 @@ class _State:
         self.live_cache: dict[tuple[str, str], list[Result]] = {}
         self.contexts: dict[str, LiveContext] = {}
         self.paths = [Path(p) for p in config.getoption("conformance_messages")]
-        self.claims = frozenset(config.getoption("conformance_claim"))
-        self.trust = tuple(Path(p) for p in config.getoption("conformance_trust"))
+        self.claims = frozenset(config.getoption("conformance_claim")) | (self.target.claims if self.target
+                                                                           else frozenset())
+        self.trust = tuple(Path(p) for p in config.getoption("conformance_trust")) + (
+            self.target.trust_anchors if self.target else ())
         self.lang = config.getoption("conformance_lang")
         self.cache: dict[tuple[str, Path], SubjectReport] = {}
         self.results: list[Result] = []
@@ -248,7 +250,13 @@ class _Engine:
                 continue
             profile.load_checks()
             patterns = tuple(profile.raw.get("file_patterns", DEFAULT_FILE_PATTERNS))
-            for file, name in iter_subject_files(self.state.paths, patterns):
+            paths = self.state.paths
+            if not paths and self.state.target is not None:  # a live run judges the samples the target lists
+                try:
+                    paths = target_messages(self.state.target)
+                except ConformanceError as exc:
+                    raise pytest.UsageError(exc.message + (f"\n  hint: {exc.hint}" if exc.hint else "")) from None
+            for file, name in iter_subject_files(paths, patterns):
                 path = Path(file)
                 collector = SubjectCollector.from_parent(session, name=f"{profile.id}::{name}", profile=profile,
                                                          path=path, subject=name)
@@ -291,7 +299,7 @@ class _Engine:
             by_subject.setdefault((result.profile, result.subject), []).append(result)
         for (profile, _), results in by_subject.items():
             builder.add(results, state.omitted.get(profile, ()), profile)
-        claims = state.claims | (state.target.claims if state.target else frozenset())
+        claims = state.claims
         live = state.target is not None
         self.report = builder.build(
             command="run", clock=state.clock, lang=state.lang, claims=claims,

@@ -171,8 +171,9 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(node)
 
 
-def judge_response(spec: Spec, run: OperationRun, case: Case, response: Response, lang: str) -> None:
-    """Judge one answer on every aspect, recording what it breaks and what it was judged on."""
+def judge_response(spec: Spec, run: OperationRun, case: Case, response: Response, lang: str, *,
+                   acceptance: bool = True) -> None:
+    """Judge one answer on every aspect (``acceptance``: also whether the case should have been accepted)."""
     op, status = run.operation, response.status
     run.statuses[status] += 1
     if run.sample is None and 200 <= status < 300:
@@ -190,7 +191,9 @@ def judge_response(spec: Spec, run: OperationRun, case: Case, response: Response
     if found is None:
         run.see("undocumented-status", f"status {status}", say(
             lang, "fail.undocumented_status", status=status, documented=", ".join(op.responses)), response, case)
-    if case.kind == "negative":
+    if not acceptance:
+        pass
+    elif case.kind == "negative":
         run.judged["accepted-negative"] += 1
         if 200 <= status < 300:
             run.see("accepted-negative", case.broken or "", say(lang, "fail.accepted_negative", status=status,
@@ -383,10 +386,11 @@ def _judge_exchange(spec: Spec, run: OperationRun, case: Case, kind: str, respon
         return
     if kind in ("no-credentials", "invalid-credentials"):
         run.judged["auth"] += 1
-        run.statuses[response.status] += 1
         if response.status not in (401, 403):
             run.see("auth", kind, say(lang, f"fail.auth_{kind.replace('-', '_')}", status=response.status),
                     response, case)
+        # The refusal is an answer like any other: its status, content type, body and headers are judged too.
+        judge_response(spec, run, case, response, lang, acceptance=False)
         return
     judge_response(spec, run, case, response, lang)
     if kind == "roundtrip" and roundtrip is not None:
