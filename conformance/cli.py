@@ -372,7 +372,9 @@ def report_cmd(report_file: Path, formats: tuple[str, ...], out_dir: Path | None
 
 
 # Commands kept in modules of their own, built with this module's helpers.
+from .cli_listen import listen_command  # noqa: E402
 
+cli.add_command(listen_command(guarded, _print_summary, _profile, _reproduce, err))
 
 
 def main() -> None:
