@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .http import HardenedClient, HttpFailure
+from .yaml_loader import SAFE_LOADER
 
 __all__ = [
     "MAX_DEPTH",
@@ -73,7 +74,7 @@ def parse_document(text: bytes, source: str) -> ApiDocument:
     except UnicodeDecodeError as exc:
         raise DocumentProblem(f"{source} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     try:
-        data = json.loads(decoded) if decoded.lstrip()[:1] in ("{", "[") else yaml.safe_load(decoded)
+        data = json.loads(decoded) if decoded.lstrip()[:1] in ("{", "[") else yaml.load(decoded, Loader=SAFE_LOADER)
     except RecursionError:
         raise DocumentProblem(f"{source} is nested too deeply to read (more than {MAX_DEPTH} levels)") from None
     except (ValueError, yaml.YAMLError) as exc:

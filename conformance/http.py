@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
+import functools
 import http.cookiejar
 import os
 import re
@@ -588,7 +589,9 @@ def _parse_base_url(base_url: str) -> httpx.URL:
     return url
 
 
+@functools.lru_cache(maxsize=8)
 def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """One client context per trust anchor (loading a CA store costs ~50 ms); contexts are safe to share."""
     if ca_file is None:
         return ssl.create_default_context()
     try:

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .errors import ProfileError
+from .yaml_loader import SAFE_LOADER
 
 __all__ = [
     "LABELS",
@@ -400,7 +401,7 @@ Catalogue = Mapping[str, Mapping[str, str]]
 def load_catalogue(path: Path) -> dict[str, dict[str, str]]:
     """The message catalogue in YAML file ``path`` (read once per process), checked for shape."""
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = yaml.load(path.read_text("utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"cannot read message catalogue {path}: {exc}") from exc
     if not isinstance(data, dict):

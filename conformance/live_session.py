@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import tempfile
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from .errors import ConfigError, InternalError
 from .reporting.json_writer import load_report
 
 __all__ = ["RunOptions", "pytest_args", "run_live"]
+
+_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 @dataclass
@@ -39,7 +42,9 @@ class RunOptions:
 
 def pytest_args(opts: RunOptions, ini: Path) -> list[str]:
     """The pytest command line of a live run (no project conftest or ini file is read)."""
-    args = ["-c", str(ini), "--rootdir", str(ini.parent), "-p", "no:cacheprovider", "--no-header",
+    # Plugins are named, not auto-loaded: whatever else is installed (and its import time) stays out of the run.
+    args = ["-c", str(ini), "--rootdir", str(ini.parent), "-p", "no:cacheprovider", "--no-header", "--assert=plain",
+            "-p", "conformance.pytest_plugin",
             "-q" if opts.quiet else "-v", "-o", "console_output_style=count",
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
             "--conformance-target", str(opts.target_file), "--conformance-out", str(opts.out_dir),
@@ -56,9 +61,7 @@ def pytest_args(opts: RunOptions, ini: Path) -> list[str]:
     if opts.now:
         args += ["--conformance-now", opts.now]
     if opts.jobs > 1:
-        args += ["-n", str(opts.jobs), "--dist", "loadgroup"]
-    else:
-        args += ["-p", "no:xdist"]
+        args += ["-p", "xdist.plugin", "-n", str(opts.jobs), "--dist", "loadgroup"]
     return args
 
 
@@ -70,7 +73,15 @@ def run_live(opts: RunOptions) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="conformance-run-") as work:
         ini = Path(work) / "pytest.ini"
         ini.write_text("[pytest]\n", "utf-8")
-        code = pytest.main(pytest_args(opts, ini))
+        previous = os.environ.get(_AUTOLOAD)
+        os.environ[_AUTOLOAD] = "1"  # inherited by xdist workers
+        try:
+            code = pytest.main(pytest_args(opts, ini))
+        finally:
+            if previous is None:
+                os.environ.pop(_AUTOLOAD, None)
+            else:
+                os.environ[_AUTOLOAD] = previous
     if code == pytest.ExitCode.USAGE_ERROR:
         raise ConfigError("the live run could not start (see the message above)",
                           hint="run 'conformance doctor -t TARGET' to check the target file, reachability and tokens")

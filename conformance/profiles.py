@@ -22,6 +22,7 @@ from .i18n import load_catalogue
 from .live import LiveChecks
 from .model import Level, Requirement
 from .registry import Checks
+from .yaml_loader import SAFE_LOADER
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -100,7 +101,7 @@ def load_profile(root: Path, module_name: str | None = None) -> Profile:
 
     manifest = root / "profile.yaml"
     try:
-        data = yaml.safe_load(manifest.read_text("utf-8"))
+        data = yaml.load(manifest.read_text("utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"cannot read {manifest}: {exc}") from exc
     errors = sorted(jsonschema.Draft202012Validator(_profile_schema()).iter_errors(data), key=lambda e: e.path)

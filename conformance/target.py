@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, did_you_mean
+from .yaml_loader import SAFE_LOADER
 
 __all__ = ["MASK", "SECRET_KEYS", "SecretMasker", "Target", "load_target", "target_messages"]
 
@@ -156,7 +157,7 @@ def load_target(path: Path) -> Target:
     import jsonschema
 
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = yaml.load(path.read_text("utf-8"), Loader=SAFE_LOADER)
     except OSError as exc:
         raise ConfigError(f"cannot read target file {path}: {exc.strerror}",
                           hint="check the path given to -t/--target") from exc

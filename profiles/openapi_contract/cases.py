@@ -35,12 +35,12 @@ __all__ = [
     "generate_cases",
     "is_json_media",
     "negative_cases",
-    "positive_budget",
     "positive_cases",
 ]
 
 _SERVER_ISSUED = re.compile(r"(?i)(cursor|token|next|after|before|page.*|.*id)$")
 _MISSING = object()
+_MAX_BASES = 16
 _FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 
@@ -239,8 +239,7 @@ def positive_cases(spec: Spec, operation: Operation, count: int, seed: int) -> l
     unique: dict[str, Case] = {}
     for raw in drawn:
         case = _case(spec, operation, raw, "positive")
-        key = repr((case.path(), case.query(), case.headers(), case.content()))
-        unique.setdefault(key, case)
+        unique.setdefault(_signature(case), case)
     return list(unique.values())
 
 
@@ -355,13 +354,12 @@ def negative_cases(spec: Spec, operation: Operation, bases: list[Case], count: i
     if not bases:
         return []
     rng = random.Random(seed)
-    made: list[Case] = []
     sites: list[tuple[int, Callable[[Case], Case | None]]] = []
     optional_issued = {(p.location, p.name) for p in operation.parameters
                        if not p.required and p.location == "query" and _SERVER_ISSUED.fullmatch(p.name)}
     # A generated cursor or id is refused for its own sake: negatives start from bases without them.
     bases = [replace(b, values={k: v for k, v in b.values.items() if k not in optional_issued}) for b in bases]
-    for index, base in enumerate(bases[: max(1, min(len(bases), 8))]):
+    for index, base in enumerate(bases[:_MAX_BASES]):
         for param in operation.parameters:
             key = (param.location, param.name)
             if param.location == "cookie":
@@ -390,16 +388,26 @@ def negative_cases(spec: Spec, operation: Operation, bases: list[Case], count: i
             sites.append((index, lambda b: replace(b, kind="negative", body=_MISSING, media_type=None,
                                                    broken="required request body left out")))
     rng.shuffle(sites)
-    seen: set[str] = set()
+    # Every constraint once first (on whichever base comes first), then the same constraints on other bases.
+    firsts = {}
+    for index, mutate in sites:
+        case = mutate(bases[index])
+        if case is not None:
+            firsts.setdefault(case.broken, case)
+    made = list(firsts.values())[:count]
+    signatures = {_signature(c) for c in made}
     for index, mutate in sites:
         if len(made) >= count:
             break
         case = mutate(bases[index])
-        if case is None or case.broken in seen:
-            continue
-        seen.add(case.broken or "")
-        made.append(case)
+        if case is not None and _signature(case) not in signatures:
+            signatures.add(_signature(case))
+            made.append(case)
     return made
+
+
+def _signature(case: Case) -> str:
+    return repr((case.path(), case.query(), sorted(case.headers().items()), case.content()))
 
 
 def _broken_param(spec: Spec, base: Case, key: tuple[str, str], param: Parameter, new: Any, keyword: str,
@@ -440,12 +448,6 @@ def _breaks_only(spec: Spec, schema: Any, keyword: str, value: Any) -> bool:
 
 
 def generate_cases(spec: Spec, operation: Operation, budget: int, seed: int) -> list[Case]:
-    """About ``budget`` cases for one operation: positives first, then negatives built on them."""
-    positives = positive_cases(spec, operation, positive_budget(budget), seed)
-    negatives = negative_cases(spec, operation, positives, max(0, budget - len(positives)), seed)
-    return positives + negatives
-
-
-def positive_budget(budget: int) -> int:
-    """How many of ``budget`` cases are positive: half, at least one."""
-    return max(1, (budget + 1) // 2)
+    """Up to ``budget`` positive cases for one operation, then up to ``budget`` negatives built on them."""
+    positives = positive_cases(spec, operation, budget, seed)
+    return positives + negative_cases(spec, operation, positives, budget, seed)

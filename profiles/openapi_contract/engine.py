@@ -25,7 +25,7 @@ from conformance.i18n import load_catalogue
 from conformance.live import LiveContext, failed
 from conformance.registry import Judgement, inconclusive, not_applicable, passed
 
-from .cases import Case, GenerationProblem, is_json_media, negative_cases, positive_budget, positive_cases
+from .cases import Case, GenerationProblem, is_json_media, negative_cases, positive_cases
 from .spec import Link, Operation, Spec
 
 __all__ = [
@@ -346,7 +346,7 @@ async def exercise(ctx: LiveContext, spec: Spec, operation: Operation, client: H
     seed = ctx.seed_for(operation.label)
     run = OperationRun(operation, seed)
     try:
-        positives = positive_cases(spec, operation, positive_budget(ctx.max_examples), seed)
+        positives = positive_cases(spec, operation, ctx.max_examples, seed)
     except GenerationProblem as exc:
         run.problem = str(exc)
         return run
@@ -373,7 +373,7 @@ async def exercise(ctx: LiveContext, spec: Spec, operation: Operation, client: H
         if kind == "positive" and response is not None and 200 <= response.status < 300:
             accepted.append(case)
     # Negatives start from positives the system accepted, so a refusal can only be for the broken constraint.
-    negatives = negative_cases(spec, operation, accepted or positives, ctx.max_examples - len(positives), seed)
+    negatives = negative_cases(spec, operation, accepted or positives, ctx.max_examples, seed)
     for case, kind, response in await asyncio.gather(*(one(c, client, c.kind) for c in negatives)):
         _judge_exchange(spec, run, case, kind, response, roundtrip, ctx.lang)
     return run

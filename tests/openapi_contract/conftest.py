@@ -11,7 +11,7 @@ import pytest
 from conformance.live_session import RunOptions, run_live
 from tests.conftest import NOW_ARG, load_valid_report
 from tests.live_server import serve
-from tests.openapi_contract.registry_app import TOKEN, make_app
+from conformance_fixtures.registry_api import TOKEN, make_app
 
 MANDATORY = {"API-01", "API-02", "API-03", "API-04", "API-05", "API-06", "API-07", "API-09"}
 
