@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from conformance.live_session import RunOptions, run_live
+from conformance_fixtures.registry_api import TOKEN, make_app
 from tests.conftest import NOW_ARG, load_valid_report
 from tests.live_server import serve
-from conformance_fixtures.registry_api import TOKEN, make_app
 
 MANDATORY = {"API-01", "API-02", "API-03", "API-04", "API-05", "API-06", "API-07", "API-09"}
 
