@@ -196,7 +196,8 @@ def profile_show(profile_id: str, fmt: str, lang: str) -> None:
             "features": list(profile.features),
             "requirements": [{"id": r.id, "level": r.level.value, "feature": r.feature, "title": dict(r.title),
                               "clause": r.clause, "text": dict(r.text), "notes": dict(r.notes),
-                              "applies_to": list(r.applies_to)} for r in profile.requirements.values()],
+                              "applies_to": list(r.applies_to), "mandatory_from": r.mandatory_from}
+                             for r in profile.requirements.values()],
             "notes": profile.raw.get("notes", []),
         }, ensure_ascii=False, indent=2))
         return
@@ -204,7 +205,8 @@ def profile_show(profile_id: str, fmt: str, lang: str) -> None:
              "| id | level | requirement | clause |", "|---|---|---|---|"]
     for r in profile.requirements.values():
         cell = (r.text.get(lang) or r.text.get("en") or r.title_in(lang)).replace("|", "\\|").replace("\n", " ")
-        level = r.level.value + (f" ({r.feature})" if r.feature else "")
+        level = r.level.value + (f" ({r.feature})" if r.feature else "") + (
+            f" from security level {r.mandatory_from}, recommended below" if r.mandatory_from else "")
         lines.append(f"| {r.id} | {level} | {cell} | {r.clause.replace('|', '/')} |")
     notes = [(r.id, r.notes.get(lang) or r.notes.get("en")) for r in profile.requirements.values() if r.notes]
     if notes:
@@ -244,8 +246,10 @@ def validate_cmd(profile_names: tuple[str, ...], target_file: Path | None, max_b
                  max_examples: int | None, now: str | None) -> None:
     """Validate message files or folders offline (PATH..., or the target file's ``messages``)."""
     clock = parse_now(now) if now else Clock.start()
-    profiles = [_profile(name) for name in profile_names]
     target = load_target(target_file) if target_file else None
+    profiles = [_profile(name) for name in profile_names]
+    if target is not None:
+        profiles = [p.at_security_level(target.security_level) for p in profiles]
     given = paths  # what reproduces the run: with no paths, the target file's messages again
     if not paths and target is not None:
         paths = tuple(target_messages(target))

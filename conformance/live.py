@@ -20,6 +20,7 @@ overruns its budget, is ``error`` or ``inconclusive`` for each of its requiremen
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import time
 import traceback
@@ -33,7 +34,7 @@ from .errors import ConfigError, ProfileError
 from .evaluate import make_result
 from .http import HardenedClient, HttpFailure, HttpLimits
 from .i18n import Catalogue, Phrase, t
-from .model import Finding, Outcome, Requirement, Result
+from .model import Finding, Level, Outcome, Requirement, Result
 from .registry import Judgement
 from .target import Target
 
@@ -43,6 +44,8 @@ __all__ = [
     "LiveContext",
     "Scenario",
     "ScenarioFunc",
+    "ScenarioResults",
+    "Untested",
     "Verdict",
     "failed",
     "run_scenario",
@@ -57,12 +60,33 @@ def failed(message: str, *findings: Finding, **evidence: Any) -> Judgement:
 
 
 @dataclass(frozen=True, slots=True)
+class Untested:
+    """The requirement was deliberately not tested (a probe needs consent, an optional extra is missing)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
-    """A scenario's judgement on one requirement, for its own subject unless ``subject`` is given."""
+    """A scenario's judgement on one requirement, for its own subject unless ``subject`` is given.
+
+    ``warning`` marks a WARN part: a finding at recommended level under a requirement of another level,
+    shown in every report but never deciding the verdict. An :class:`Untested` judgement produces no
+    result: the requirement is listed as untested with its reason.
+    """
 
     requirement: str
-    judgement: Judgement
+    judgement: Judgement | Untested
     subject: str | None = None
+    warning: bool = False
+
+
+@dataclass(frozen=True)
+class ScenarioResults:
+    """What one scenario produced: results, and the requirements it deliberately left untested, with why."""
+
+    results: list[Result]
+    untested: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -249,7 +273,7 @@ def _where(exc: BaseException) -> str:
     return f" at {Path(last.filename).name}:{last.lineno}" if last else ""
 
 
-def run_scenario(scenario: Scenario, ctx: LiveContext) -> list[Result]:
+def run_scenario(scenario: Scenario, ctx: LiveContext) -> ScenarioResults:
     """Run one scenario to the end and turn its verdicts into results, one at least per declared requirement."""
     started = time.perf_counter()
     verdicts: list[Verdict] = []  # what the scenario judged before any failure is kept
@@ -267,6 +291,7 @@ def run_scenario(scenario: Scenario, ctx: LiveContext) -> list[Result]:
                                                   problem=f"{type(exc).__name__}: {exc}{_where(exc)}"))
     elapsed = (time.perf_counter() - started) * 1000
     results: list[Result] = []
+    untested: dict[str, str] = {}
     judged: set[str] = set()
     for verdict in verdicts:
         requirement = ctx.requirements.get(verdict.requirement)
@@ -275,12 +300,16 @@ def run_scenario(scenario: Scenario, ctx: LiveContext) -> list[Result]:
                                f"{verdict.requirement}, which it does not declare")
         judged.add(verdict.requirement)
         j = verdict.judgement
-        results.append(make_result(requirement, ctx.profile_id, verdict.subject or scenario.subject, j.outcome,
-                                   j.message, j.findings, dict(j.evidence), elapsed, ctx.lang))
+        if isinstance(j, Untested):
+            untested[verdict.requirement] = j.reason
+            continue
+        result = make_result(requirement, ctx.profile_id, verdict.subject or scenario.subject, j.outcome,
+                             j.message, j.findings, dict(j.evidence), elapsed, ctx.lang)
+        results.append(dataclasses.replace(result, level=Level.RECOMMENDED) if verdict.warning else result)
     for rid in scenario.requirements:
         if rid in judged:
             continue
         outcome, message = problem or (Outcome.ERROR, t("live.no_verdict", ctx.lang, scenario=scenario.name))
         results.append(make_result(ctx.requirements[rid], ctx.profile_id, scenario.subject, outcome, message,
                                    (), {"scenario": scenario.name}, elapsed, ctx.lang))
-    return results
+    return ScenarioResults(results, untested)

@@ -84,6 +84,7 @@ class Requirement:
     text: Mapping[str, str] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
     applies_to: tuple[str, ...] = ()
+    mandatory_from: int | None = None  # mandatory from this security level of the target up, recommended below
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang``, falling back to English."""

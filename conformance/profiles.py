@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -73,6 +74,15 @@ class Profile:
         live = self.load_live()
         return self.load_checks().verified() | (live.verified() if live else frozenset())
 
+    def at_security_level(self, level: int) -> Profile:
+        """The profile as it applies to a system of security ``level``: ``mandatory_from`` resolved."""
+        if not any(r.mandatory_from for r in self.requirements.values()):
+            return self
+        resolved = {rid: r if r.mandatory_from is None else dataclasses.replace(
+            r, level=Level.MANDATORY if level >= r.mandatory_from else Level.RECOMMENDED)
+            for rid, r in self.requirements.items()}
+        return dataclasses.replace(self, requirements=resolved)
+
     def messages(self) -> dict[str, dict[str, str]]:
         """The message catalogue of artefact ``messages`` (read once per process); empty without one."""
         path = self.artefacts.get("messages")
@@ -125,6 +135,7 @@ def load_profile(root: Path, module_name: str | None = None) -> Profile:
             text=item.get("text", {}),
             notes=item.get("notes", {}),
             applies_to=tuple(item.get("applies_to", ())),
+            mandatory_from=item.get("mandatory_from"),
         )
     artefacts = {name: _inside(root, rel, "artefact") for name, rel in data.get("artefacts", {}).items()}
     _inside(root, data["checks"], "checks module")

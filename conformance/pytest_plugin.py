@@ -28,7 +28,7 @@ from .engine import iter_subject_files, judge_file
 from .errors import ConfigError, ConformanceError
 from .evaluate import SubjectReport
 from .http import HttpLimits
-from .live import LiveChecks, LiveContext, Scenario, run_scenario
+from .live import LiveChecks, LiveContext, Scenario, ScenarioResults, run_scenario
 from .model import Level, Outcome, Result, worst_outcome
 from .profiles import Profile, discover, resolve_profile
 from .registry import CheckContext
@@ -41,6 +41,7 @@ __all__ = ["LiveItem", "RequirementItem", "SubjectCollector"]
 
 _RESULT_KEY = "conformance_result"
 _OMITTED_KEY = "conformance_omitted"
+_UNTESTED_KEY = "conformance_untested"
 
 
 class ConformanceWarning(UserWarning):
@@ -83,11 +84,14 @@ class _State:
             self.profiles = [resolve_profile(name) for name in names]
         elif self.target is not None:
             self.profiles = [p for p in discover().values() if p.load_live() is not None]
+        if self.target is not None:  # requirements whose level depends on the system's security level
+            self.profiles = [p.at_security_level(self.target.security_level) for p in self.profiles]
         seed = config.getoption("conformance_seed")
         self.seed = seed if seed is not None else secrets.randbelow(2**31)
         self.max_examples = int(config.getoption("conformance_max_examples"))
         self.run_id = config.getoption("conformance_run_id") or secrets.token_hex(4)
-        self.live_cache: dict[tuple[str, str], list[Result]] = {}
+        self.live_cache: dict[tuple[str, str], ScenarioResults] = {}
+        self.untested: dict[tuple[str, str], str] = {}
         self.contexts: dict[str, LiveContext] = {}
         self.paths = [Path(p) for p in config.getoption("conformance_messages")]
         self.claims = frozenset(config.getoption("conformance_claim")) | (self.target.claims if self.target
@@ -115,7 +119,7 @@ class _State:
                 HttpLimits.from_target(self.target))
         return self.contexts[profile.id]
 
-    def run_live(self, profile: Profile, scenario: Scenario) -> list[Result]:
+    def run_live(self, profile: Profile, scenario: Scenario) -> ScenarioResults:
         """Run ``scenario`` once per process and keep its results."""
         key = (profile.id, scenario.name)
         if key not in self.live_cache:
@@ -226,8 +230,13 @@ class LiveItem(pytest.Item):
 
     def runtest(self) -> None:
         """Run the scenario (once per process) and report this requirement's results."""
-        results = self.config.stash[_STATE].run_live(self.profile, self.scenario)
-        _to_pytest(self, [r for r in results if r.requirement == self.requirement])
+        produced = self.config.stash[_STATE].run_live(self.profile, self.scenario)
+        reason = produced.untested.get(self.requirement)
+        if reason is not None:
+            self.user_properties.append((_UNTESTED_KEY, [self.profile.id, self.requirement, reason]))
+        _to_pytest(self, [r for r in produced.results if r.requirement == self.requirement])
+        if reason is not None:
+            pytest.skip(f"untested: {reason}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         """The result message, not a Python traceback."""
@@ -305,6 +314,9 @@ class _Engine:
         for key, value in report.user_properties:
             if key == _RESULT_KEY:
                 self.state.results.append(Result.from_json(json.loads(str(value))))
+            elif key == _UNTESTED_KEY:
+                profile, requirement, reason = (str(v) for v in value)  # type: ignore[attr-defined]
+                self.state.untested[(profile, requirement)] = reason
             elif key == _OMITTED_KEY:
                 omitted = list(value)  # type: ignore[call-overload]
                 self.state.omitted.setdefault(str(omitted[0]), set()).add(str(omitted[1]))
@@ -321,6 +333,8 @@ class _Engine:
             by_subject.setdefault((result.profile, result.subject), []).append(result)
         for (profile, _), results in by_subject.items():
             builder.add(results, state.omitted.get(profile, ()), profile)
+        for (profile, requirement), reason in state.untested.items():
+            builder.untested_because(profile, requirement, reason)
         claims = state.claims
         live = state.target is not None
         self.report = builder.build(

@@ -38,12 +38,20 @@ class ReportBuilder:
         self.listed: list[Result] = []
         self.omitted: set[tuple[str, str]] = set()
         self.subjects = 0
+        # WARN parts: recommended-level results under a requirement of another level (they never decide)
+        self.warned: dict[tuple[str, str], RequirementTally] = {}
+        self.reasons: dict[tuple[str, str], str] = {}
 
     def add(self, results: Iterable[Result], omitted: Iterable[str] = (), profile: str | None = None) -> None:
         """Count (and list, where the listing rule says so) the results of one subject."""
         self.subjects += 1
         for result in results:
-            self.tallies[(result.profile, result.requirement)].add(result.outcome)
+            key = (result.profile, result.requirement)
+            tally = self.tallies[key]
+            if result.level is Level.RECOMMENDED and tally.requirement.level is not Level.RECOMMENDED:
+                self.warned.setdefault(key, RequirementTally(tally.requirement, result.profile)).add(result.outcome)
+            else:
+                tally.add(result.outcome)
             if self.list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
                 self.listed.append(result)
         if profile is not None:
@@ -64,6 +72,10 @@ class ReportBuilder:
             self.tallies[(result.profile, result.requirement)].add(result.outcome)
             if self.list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
                 self.listed.append(result)
+
+    def untested_because(self, profile: str, requirement: str, reason: str) -> None:
+        """Say why ``requirement`` was not tested (a probe that needs consent, an extra not installed)."""
+        self.reasons[(profile, requirement)] = reason
 
     def untested(self) -> list[str]:
         """Requirement ids no check exercised, except those skipped because evaluation stopped early."""
@@ -89,11 +101,16 @@ class ReportBuilder:
                 "decides": decides_verdict(tally.requirement, tally, claims),
                 "counts": counts,
             }
+            warned = self.warned.get((pid, rid))
+            if warned is not None:
+                by_requirement[rid]["warnings"] = warned.counts.get(Outcome.FAIL, 0)
         by_level = {level.value: _counts(t.counts for t in self.tallies.values() if t.requirement.level is level)
                     for level in Level}
         warnings = sum(1 for t in self.tallies.values()
                        if t.requirement.level is Level.RECOMMENDED and t.outcome is Outcome.FAIL)
-        reasons = {rid: i18n.t("result.untested", lang) for rid in untested}
+        warnings += sum(1 for t in self.warned.values() if t.counts.get(Outcome.FAIL))
+        reasons = {rid: self.reasons.get((pid, rid)) or i18n.t("result.untested", lang)
+                   for (pid, rid), tally in self.tallies.items() if rid in untested}
         return {
             "format": FORMAT,
             "id": str(uuid.uuid4()),

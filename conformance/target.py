@@ -81,6 +81,11 @@ class Target:
         limits: Mapping[str, Any] = self.data.get("limits", {})
         return limits
 
+    @property
+    def security_level(self) -> int:
+        """The system's security level (cấp độ 1-5, Thông tư 12/2022); 3 when the file does not say."""
+        return int(self.data.get("security_level", 3))
+
     def masker(self) -> SecretMasker:
         """A masker for every secret this target holds."""
         return SecretMasker(list(self.secrets))

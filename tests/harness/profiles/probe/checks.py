@@ -1,0 +1,30 @@
+"""Scenarios for the harness tests: a WARN part, a security-level requirement, consent, and two profile bugs."""
+
+from collections.abc import AsyncIterator
+
+from conformance.live import LiveChecks, LiveContext, Untested, Verdict, failed
+from conformance.registry import passed
+
+live = LiveChecks("probe")
+
+
+@live.scenario("PRB-01", "PRB-02", subject="probe")
+async def judged(ctx: LiveContext) -> AsyncIterator[Verdict]:
+    yield Verdict("PRB-01", passed("fine"))
+    yield Verdict("PRB-01", failed("a WARN part failed"), warning=True)
+    yield Verdict("PRB-02", failed("broken"))
+
+
+@live.scenario("PRB-03", subject="consent")
+async def gated(ctx: LiveContext) -> AsyncIterator[Verdict]:
+    if ctx.consent == "active":
+        yield Verdict("PRB-03", passed("probed"))
+    else:
+        yield Verdict("PRB-03", Untested("needs consent: active"))
+
+
+@live.scenario("PRB-04", "PRB-05", subject="bugs")
+async def buggy(ctx: LiveContext) -> AsyncIterator[Verdict]:
+    if ctx.consent == "active":
+        raise ValueError("a bug in the profile")
+    yield Verdict("PRB-05", passed("only this one"))

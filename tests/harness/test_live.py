@@ -1,0 +1,58 @@
+"""Live scenarios through the pytest engine: WARN parts, security levels, untested with a reason, profile bugs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conformance.live_session import RunOptions, run_live
+from tests.conftest import load_valid_report
+
+PROFILE = str(Path(__file__).parent / "profiles" / "probe")
+
+
+def _run(tmp_path: Path, **target: Any) -> dict[str, Any]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "target.yaml"
+    path.write_text(yaml.safe_dump({"target": {"vendor": "v", "product": "p", "version": "1"}, **target}), "utf-8")
+    run_live(RunOptions(target_file=path, out_dir=tmp_path / "out", profiles=[PROFILE], formats=["json"]))
+    return load_valid_report(tmp_path / "out")
+
+
+def _outcomes(report: dict[str, Any], requirement: str) -> list[tuple[str, str]]:
+    return [(r["outcome"], r["level"]) for r in report["results"] if r["requirement"] == requirement]
+
+
+def test_a_warn_part_is_shown_but_never_decides(tmp_path: Path) -> None:
+    report = _run(tmp_path, security_level=1)
+    assert _outcomes(report, "PRB-01") == [("pass", "mandatory"), ("fail", "recommended")]
+    entry = report["summary"]["by_requirement"]["PRB-01"]
+    assert entry["outcome"] == "pass" and entry["warnings"] == 1
+
+
+@pytest.mark.parametrize(("level", "expected", "verdict"), [(2, "recommended", "inconclusive"),
+                                                           (3, "mandatory", "non-conformant")])
+def test_mandatory_from_follows_the_security_level(tmp_path: Path, level: int, expected: str, verdict: str) -> None:
+    report = _run(tmp_path, security_level=level)
+    assert report["summary"]["by_requirement"]["PRB-02"]["level"] == expected
+    assert report["verdict"] == verdict  # at level 2 only the untested consent probe keeps it from conformant
+
+
+def test_a_probe_without_consent_is_untested_with_its_reason(tmp_path: Path) -> None:
+    report = _run(tmp_path)
+    assert "PRB-03" in report["summary"]["untested"]
+    assert report["summary"]["untested_reasons"]["PRB-03"] == "needs consent: active"
+    assert not _outcomes(report, "PRB-03")
+
+
+def test_profile_bugs_are_errors_never_passes(tmp_path: Path) -> None:
+    forgot = _run(tmp_path / "a")
+    assert _outcomes(forgot, "PRB-04") == [("error", "mandatory")]
+    assert "gave no verdict" in next(r["message"] for r in forgot["results"] if r["requirement"] == "PRB-04")
+    raised = _run(tmp_path / "b", consent="active")
+    assert _outcomes(raised, "PRB-04") == [("error", "mandatory")] == _outcomes(raised, "PRB-05")
+    assert "ValueError: a bug in the profile" in next(r["message"] for r in raised["results"]
+                                                       if r["requirement"] == "PRB-05")
