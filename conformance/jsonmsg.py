@@ -272,6 +272,13 @@ class SchemaValidator:
         """The validator of a JSON Schema artefact, compiled once per process."""
         return _validator(path)
 
+    def is_valid(self, instance: object) -> bool:
+        """Whether ``instance`` is valid, asked of jsonschema-rs (of jsonschema for values Rust cannot take)."""
+        try:
+            return bool(self._fast.is_valid(instance))
+        except (ValueError, TypeError, OverflowError):
+            return not self.errors(instance)
+
     def errors(self, instance: object) -> list[Any]:
         """Every ``jsonschema.ValidationError`` of ``instance``, the most relevant (``best_match``) first."""
         try:

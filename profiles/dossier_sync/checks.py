@@ -25,6 +25,7 @@ from conformance.registry import (
     passed,
 )
 
+from .accept import accept
 from .codebook import CodeBook, codebook
 from .lifecycle import Illegal, Lifecycle, steps_of
 from .message import Item, Message, load_message, split_messages
@@ -40,6 +41,7 @@ from .values import (
 
 checks = Checks("dossier-sync")
 checks.splitter(split_messages)
+checks.accept(accept)  # the fast path of bulk validation for messages that pass everything; see accept.py
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 QUOTED = 120  # characters of a value quoted in a finding
