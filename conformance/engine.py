@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import hashlib
 import os
 import stat
 from collections import Counter, deque
@@ -76,8 +78,14 @@ def judge_file_parts(profile: Profile, checks: Checks, ctx: CheckContext, path: 
     if isinstance(data, SubjectReport):
         yield data
         return
-    yield from evaluate_parts(profile.id, profile.requirements, checks, RawSubject(name, data, path), ctx,
-                              list_quiet=list_quiet)
+    judged: dict[str, object] | None = None
+    for report in evaluate_parts(profile.id, profile.requirements, checks, RawSubject(name, data, path), ctx,
+                                 list_quiet=list_quiet):
+        if report.results:  # every listed result names the exact bytes it was judged on, for re-checking
+            judged = judged or {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            report = dataclasses.replace(report, results=tuple(
+                dataclasses.replace(r, evidence={**r.evidence, "judged": judged}) for r in report.results))
+        yield report
 
 
 def _read_capped(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,

@@ -10,12 +10,9 @@ controller in ``user_properties`` (so pytest-xdist works), and the controller wr
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import secrets
 import shlex
-import stat
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,27 +127,8 @@ class _State:
         key = (profile.id, path)
         if key not in self.cache:
             cap = int(profile.limits.get("max_subject_bytes", 100 * 1024 * 1024))
-            report = judge_file(profile, profile.load_checks(), self.context(profile), str(path), name, cap)
-            judged = _fingerprint(path, cap)
-            if judged:  # every result names the exact bytes it was judged on, so a certifier can re-check them
-                report = dataclasses.replace(report, results=tuple(
-                    dataclasses.replace(r, evidence={**r.evidence, "judged": judged}) for r in report.results))
-            self.cache[key] = report
+            self.cache[key] = judge_file(profile, profile.load_checks(), self.context(profile), str(path), name, cap)
         return self.cache[key]
-
-
-def _fingerprint(path: Path, cap: int) -> dict[str, Any] | None:
-    """The SHA-256 and size of a regular file within the size cap; None otherwise."""
-    try:
-        if not stat.S_ISREG(path.stat().st_mode) or path.stat().st_size > cap:
-            return None
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return {"sha256": digest.hexdigest(), "bytes": path.stat().st_size}
 
 
 _STATE = pytest.StashKey[_State]()
