@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from conformance_fixtures.exchange_platform import Platform, running_platform
-from conformance_fixtures.exchange_platform.tls import ensure_certificate
+from conformance_fixtures.exchange_platform.tls import ensure_certificate, set_groups
 from tests.exchange_platform.conftest import Api, client, edoc
 
 
@@ -77,6 +77,26 @@ def test_tls_1_2_with_aead_is_served(https: Platform) -> None:
         assert version == "TLSv1.2" and name.startswith("ECDHE-ECDSA-") and ("GCM" in name or "CHACHA" in name)
 
 
+@pytest.mark.parametrize("group", ["X25519", "P-256", "P-384"])
+def test_the_mozilla_intermediate_groups_are_served(https: Platform, group: str) -> None:
+    # TLS 1.3: in TLS 1.2 a client's groups also bound its ECDSA certificate's curve, so one group alone
+    # other than P-256 would refuse the certificate, not show the server's choice of groups.
+    ctx = ssl.create_default_context()
+    set_groups(ctx, group)  # the client offers this group alone
+    with _handshake(https, ctx) as tls:
+        assert tls.version() == "TLSv1.3"
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+@pytest.mark.parametrize("group", ["X448", "P-521", "ffdhe2048"])
+def test_other_groups_are_refused(https: Platform, version: ssl.TLSVersion, group: str) -> None:
+    ctx = ssl.create_default_context()
+    ctx.minimum_version = ctx.maximum_version = version
+    set_groups(ctx, group)
+    with pytest.raises(ssl.SSLError):
+        _handshake(https, ctx)
+
+
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
 def test_tls_1_1_is_refused(https: Platform) -> None:
     ctx = ssl.create_default_context()
@@ -97,21 +117,29 @@ def test_non_aead_or_static_key_suites_are_refused(https: Platform, cipher: str)
 
 
 def test_plain_http_on_the_https_port_gets_no_answer_in_plaintext(https: Platform) -> None:
-    with socket.create_connection(_address(https), timeout=5) as raw:
-        raw.sendall(b"GET /v1/agencies HTTP/1.1\r\nHost: x\r\n\r\n")
-        try:
-            answer = raw.recv(4096)
-        except ConnectionResetError:
+    # SB-HTTP-01. OpenSSL finds "GET " where a ClientHello belongs and fails the handshake with no alert
+    # (SSL_R_HTTP_REQUEST); uvicorn's asyncio TLS transport then closes the connection: not a byte comes back.
+    for request in (b"GET /v1/agencies HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"POST /v1/edocs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"):
+        with socket.create_connection(_address(https), timeout=5) as raw:  # a hang would be a timeout error
+            raw.sendall(request)
             answer = b""
-    assert not answer.startswith(b"HTTP/")
+            try:
+                while chunk := raw.recv(4096):
+                    answer += chunk
+            except ConnectionResetError:
+                pass
+        assert answer == b""
+    with client(https) as http:
+        assert http.get("/v1/agencies").status_code == 200  # and the platform serves TLS as before
 
 
-def test_certificates_are_reused_then_renewed_before_30_days_remain(tmp_path: Path) -> None:
+def test_certificates_are_reused_then_renewed_a_day_before_30_days_remain(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     first = ensure_certificate(tmp_path, now=now)
     pem = first.ca_file.read_bytes()
-    assert ensure_certificate(tmp_path, now=now + timedelta(days=49)).ca_file.read_bytes() == pem
-    renewed = ensure_certificate(tmp_path, now=now + timedelta(days=51))
+    assert ensure_certificate(tmp_path, now=now + timedelta(days=48)).ca_file.read_bytes() == pem  # 32 days left
+    renewed = ensure_certificate(tmp_path, now=now + timedelta(days=49, minutes=1))  # under 31 days left
     assert renewed.ca_file.read_bytes() != pem
     assert oct(renewed.key_file.stat().st_mode & 0o777) == "0o600"
     assert not list(tmp_path.glob("*key*.pem"))[1:]  # the CA key is never written
