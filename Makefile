@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/validate_bench.py
+	$(BIN)/python bench/json_bench.py
 	$(BIN)/python bench/api_bench.py
 
 clean:
