@@ -33,9 +33,9 @@ from .clock import Clock
 from .errors import ConfigError, ProfileError
 from .evaluate import make_result
 from .http import HardenedClient, HttpFailure, HttpLimits
-from .i18n import Catalogue, Phrase, t
+from .i18n import Catalogue, t
 from .model import Finding, Level, Outcome, Requirement, Result
-from .registry import Judgement
+from .registry import Judgement, artefact_path, say_message
 from .target import Target
 
 __all__ = [
@@ -238,23 +238,11 @@ class LiveContext:
 
     def artefact(self, name: str) -> Path:
         """The path of the profile artefact ``name``."""
-        try:
-            return self.artefacts[name]
-        except KeyError:
-            raise ProfileError(f"profile '{self.profile_id}' declares no artefact '{name}'") from None
+        return artefact_path(self.profile_id, self.artefacts, name)
 
     def say(self, key: str, /, **params: object) -> str:
         """Message ``key`` of the profile's catalogue in the run's language, filled from ``params``."""
-        entry = self.messages.get(key)
-        if entry is None:
-            raise ProfileError(f"profile '{self.profile_id}' has no message '{key}' in its catalogue")
-        template = entry.get(self.lang) or entry["en"]
-        filled = {k: self.say(v.key, **v.params) if isinstance(v, Phrase) else v for k, v in params.items()}
-        try:
-            return template.format(**filled) if filled else template
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ProfileError(f"message '{key}' of profile '{self.profile_id}' cannot be filled from "
-                               f"{sorted(filled)}: {exc}") from None
+        return say_message(self.profile_id, self.messages, self.lang, key, params)
 
 
 async def _collect(scenario: Scenario, ctx: LiveContext, into: list[Verdict]) -> None:

@@ -146,7 +146,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_Engine(state), "conformance-engine")
 
 
-class RequirementItem(pytest.Item):
+class _ResultItem(pytest.Item):
+    """An item whose failure is a result message, never a Python traceback."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """The result message, not a Python traceback."""
+        return str(excinfo.value)
+
+
+class RequirementItem(_ResultItem):
     """One requirement judged on one subject."""
 
     def __init__(self, *, profile: Profile, requirement: str, path: Path, subject: str, **kwargs: Any) -> None:
@@ -166,10 +174,6 @@ class RequirementItem(pytest.Item):
             self.user_properties.append((_OMITTED_KEY, [self.profile.id, self.requirement, self.subject]))
             pytest.skip(f"{self.requirement}: not evaluated (evaluation stopped at an earlier requirement)")
         _to_pytest(self, [result])
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        """The result message, not a Python traceback."""
-        return str(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the item comes from, for pytest's output."""
@@ -195,7 +199,7 @@ def _to_pytest(item: pytest.Item, results: list[Result]) -> None:
         pytest.skip(f"{worst.value}: {shown.message}")
 
 
-class LiveItem(pytest.Item):
+class LiveItem(_ResultItem):
     """One requirement judged by one live scenario (which runs once, for all its requirements)."""
 
     def __init__(self, *, profile: Profile, scenario: Scenario, requirement: str, **kwargs: Any) -> None:
@@ -215,10 +219,6 @@ class LiveItem(pytest.Item):
         _to_pytest(self, [r for r in produced.results if r.requirement == self.requirement])
         if reason is not None:
             pytest.skip(f"untested: {reason}")
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        """The result message, not a Python traceback."""
-        return str(excinfo.value)
 
     def reportinfo(self) -> tuple[str, int, str]:
         """Where the item comes from, for pytest's output."""

@@ -75,10 +75,7 @@ class CheckContext:
 
     def artefact(self, name: str) -> Path:
         """The path of the profile artefact ``name``."""
-        try:
-            return self.artefacts[name]
-        except KeyError:
-            raise ProfileError(f"profile '{self.profile_id}' declares no artefact '{name}'") from None
+        return artefact_path(self.profile_id, self.artefacts, name)
 
     def say(self, key: str, /, **params: object) -> str:
         """Message ``key`` of the profile's catalogue in the run's language (else English), filled from ``params``.
@@ -89,20 +86,32 @@ class CheckContext:
         messages = self.messages
         if not messages and "messages" in self.artefacts:
             messages = load_catalogue(self.artefacts["messages"])
-        entry = messages.get(key)
-        if entry is None:
-            raise ProfileError(f"profile '{self.profile_id}' has no message '{key}' in its catalogue "
-                               "(artefact 'messages')")
-        template = entry.get(self.lang) or entry["en"]
-        if not params:
-            return template
-        filled = {name: self.say(value.key, **value.params) if isinstance(value, Phrase) else value
-                  for name, value in params.items()}
-        try:
-            return template.format(**filled)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ProfileError(f"message '{key}' ({self.lang}) of profile '{self.profile_id}' cannot be filled "
-                               f"from {sorted(filled)}: {type(exc).__name__}: {exc}") from None
+        return say_message(self.profile_id, messages, self.lang, key, params)
+
+
+def artefact_path(profile_id: str, artefacts: Mapping[str, Path], name: str) -> Path:
+    """The path of artefact ``name`` of a profile, or :class:`ProfileError` naming what is missing."""
+    try:
+        return artefacts[name]
+    except KeyError:
+        raise ProfileError(f"profile '{profile_id}' declares no artefact '{name}'") from None
+
+
+def say_message(profile_id: str, messages: Catalogue, lang: str, key: str, params: Mapping[str, object]) -> str:
+    """Message ``key`` of a profile's catalogue in ``lang`` (else English), filled from ``params``."""
+    entry = messages.get(key)
+    if entry is None:
+        raise ProfileError(f"profile '{profile_id}' has no message '{key}' in its catalogue (artefact 'messages')")
+    template = entry.get(lang) or entry["en"]
+    if not params:
+        return template
+    filled = {name: say_message(profile_id, messages, lang, value.key, value.params) if isinstance(value, Phrase)
+              else value for name, value in params.items()}
+    try:
+        return template.format(**filled)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ProfileError(f"message '{key}' ({lang}) of profile '{profile_id}' cannot be filled "
+                           f"from {sorted(filled)}: {type(exc).__name__}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
