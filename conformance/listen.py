@@ -41,6 +41,7 @@ from .profiles import Profile, discover
 from .registry import CheckContext, Checks, Contribution, RawSubject
 from .report import ReportBuilder
 from .reporting import FORMATS, write_reports
+from .session import default_out_dir
 
 __all__ = [
     "Judged",
@@ -158,7 +159,7 @@ class ListenSession:
 
 
 async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body, or None when it is over ``limit`` bytes (the rest is then read and dropped)."""
+    """The request body, or None as soon as it is over ``limit`` bytes (the rest is never read)."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -167,11 +168,12 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    return None if size > limit else b"".join(chunks)
+    return b"".join(chunks)
 
 
 async def send_json(send: Send, payload: Any, status: int = 200) -> None:
@@ -320,15 +322,9 @@ class Listening:
         self.report = builder.build(command="listen", clock=self.opts.clock, lang=self.opts.lang,
                                     claims=frozenset(self.opts.claims), target=None,
                                     reproduce=self.opts.reproduce, seed=None)
-        out_dir = self.opts.out_dir or _default_out_dir(profile.id)
+        out_dir = self.opts.out_dir or default_out_dir(profile.id)
         self.written = write_reports(self.report, out_dir, ["json", *self.opts.formats])
         return self.report
-
-
-def _default_out_dir(label: str) -> Path:
-    from .session import default_out_dir
-
-    return default_out_dir(label)
 
 
 def listen(opts: ListenOptions, ready: Callable[[str], None] | None = None) -> tuple[dict[str, Any], list[Path]]:
