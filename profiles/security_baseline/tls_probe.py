@@ -184,6 +184,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _chain(ssl_object: ssl.SSLObject) -> tuple[tuple[bytes, ...], bool]:
+    public = getattr(ssl_object, "get_unverified_chain", None)  # Python 3.13+: DER bytes
+    if public is not None:
+        return tuple(public() or ()), True
     inner = getattr(ssl_object, "_sslobj", None)
     reader = getattr(inner, "get_unverified_chain", None)  # public only from Python 3.13
     if reader is not None:
