@@ -461,8 +461,8 @@ def cookies(values: Iterable[str], where: str, now: datetime, session_names: fro
             continue
         judged.append(cookie.name)
         attrs = cookie.attributes
-        session = cookie.name in session_names or bool(_SESSION_NAME.search(cookie.name))
-        csrf = bool(_CSRF_NAME.search(cookie.name))
+        csrf = bool(_CSRF_NAME.search(cookie.name))  # csrftoken: a CSRF cookie, which scripts may need to read
+        session = cookie.name in session_names or (not csrf and bool(_SESSION_NAME.search(cookie.name)))
         if "secure" not in attrs:
             problems.append(Problem(phrase("cookie.secure", where=where, name=cookie.name)))
         if session and "httponly" not in attrs:
