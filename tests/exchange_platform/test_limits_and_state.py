@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from conformance.target import load_target
 from conformance_fixtures.exchange_platform import running_platform
+from conformance_fixtures.exchange_platform.demo import demo_system
 from tests.exchange_platform.conftest import XML_HEADERS, Api, bearer, client, document_id, edoc, status
 
 
@@ -103,6 +106,18 @@ def test_the_target_file_loads_and_holds_no_secret(api: Api, tmp_path: Path, mon
     assert "tls" not in target.data  # plain HTTP
     with pytest.raises(ValueError, match="consent"):
         api.platform.write_target(path, consent="reckless")
+
+
+def test_the_demo_system_is_served_over_https_with_active_consent(tmp_path: Path) -> None:
+    with demo_system(tmp_path / "demo") as (target_file, variables):
+        data = yaml.safe_load(target_file.read_text("utf-8"))
+        assert data["consent"] == "active" and data["security_level"] == 3
+        assert data["endpoints"]["base_url"].startswith("https://127.0.0.1:")
+        ca_file = Path(data["tls"]["ca_file"])
+        assert ca_file.is_file() and all(token not in target_file.read_text("utf-8") for token in variables.values())
+        verify = ssl.create_default_context(cafile=str(ca_file))
+        assert httpx.get(data["endpoints"]["base_url"] + "/v1/agencies", verify=verify).status_code == 200
+    assert not ca_file.exists()  # the state folder, tokens and keys included, is gone
 
 
 def test_the_command_line_serves_until_sigterm(tmp_path: Path) -> None:
