@@ -180,9 +180,11 @@ def _certificate_verdicts(chains: list[ServedChain], trust: Trust, host: str, ct
                           state: _ScanState, policy: MozillaIntermediate, say: Say) -> Iterable[Verdict]:
     """SB-CERT-01…05 over every chain seen."""
     now = ctx.clock.now()
-    if trust.source == "system" and state.scan is not None:
-        yield from judge_mozilla_trust(state.scan, policy, say, host)
-    else:
+    mozilla = judge_mozilla_trust(state.scan, policy, say, host) if trust.source == "system" and state.scan else []
+    if mozilla and all(isinstance(v.judgement, Judgement) and v.judgement.outcome is not Outcome.INCONCLUSIVE
+                       for v in mozilla):
+        yield from mozilla
+    else:  # tls.ca_file, no scan, or a scan that could not say: the stdlib judges against the trust it has
         judged = judge_trust(chains, trust, host, now, say)
         if state.scan is not None:
             judged = _with(judged, scanner_path_validation=scan_path_validation(state.scan, policy, say))

@@ -527,6 +527,15 @@ def test_sslyze_scan_of_a_weak_server_finds_what_openssl_3_can_still_serve(serve
 
 
 @needs_sslyze
+def test_with_the_extra_and_no_ca_file_trust_is_mozilla_nss(serve: Callable[..., Served]) -> None:
+    served = serve()
+    trust = one(judge(served.url, None), "SB-CERT-01")
+    assert trust.outcome is Outcome.FAIL  # a private test CA is not in Mozilla's store
+    assert "against Mozilla NSS" in trust.message
+    assert trust.evidence["judged_by"].startswith("sslyze ")
+
+
+@needs_sslyze
 def test_a_scan_that_overruns_is_killed_and_its_ids_are_inconclusive(serve: Callable[..., Served],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tls_checks, "SCAN_CAP_S", 0.2)
