@@ -98,7 +98,10 @@ async def _read_capped(stream: asyncio.StreamReader | None, cap: int) -> tuple[b
 def _kill(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)  # its own session: the group is sslyze and nothing else
+            if hasattr(os, "killpg"):
+                os.killpg(process.pid, signal.SIGKILL)  # its own session: the group is sslyze and nothing else
+            else:  # Windows: no process groups from start_new_session
+                process.kill()
 
 
 def sslyze_command(endpoint: Endpoint, ca_file: Path | None, python: str = sys.executable) -> tuple[str, ...]:
