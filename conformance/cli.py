@@ -23,6 +23,7 @@ from .demo import demo_profiles, demo_target
 from .doctor import diagnose
 from .errors import ConfigError, ConformanceError, ProfileError
 from .i18n import t
+from .listen import listen_demos
 from .live_session import RunOptions, run_live
 from .model import ExitCode, Level, Verdict, exit_code_for
 from .profiles import Profile, discover, resolve_profile
@@ -295,8 +296,14 @@ def demo_cmd(out_dir: Path | None, formats: tuple[str, ...], jobs: int, seed: in
                           max_examples=max_examples or 50, now=clock.now().isoformat(), claims=claims,
                           reproduce=reproduce)
         report = run_live(opts)
-    _print_summary(report, sorted(p for p in target_dir.iterdir() if p.name != "inputs"))
-    sys.exit(int(exit_code_for(Verdict(report["verdict"]))))
+    _print_summary(report, sorted(p for p in target_dir.iterdir() if p.is_file() or p.name == "allure-results"))
+    verdicts = [Verdict(report["verdict"])]
+    for profile, peer_report, written in listen_demos(target_dir, clock=clock, lang=lang, formats=formats or FORMATS):
+        err.print(f"demo: {profile.id}, its reference client against the peer the tool plays", highlight=False)
+        _print_summary(peer_report, written)
+        verdicts.append(Verdict(peer_report["verdict"]))
+    worst = next((v for v in (Verdict.NON_CONFORMANT, Verdict.INCONCLUSIVE) if v in verdicts), Verdict.CONFORMANT)
+    sys.exit(int(exit_code_for(worst)))
 
 
 @cli.command("run")

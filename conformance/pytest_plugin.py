@@ -10,7 +10,9 @@ controller in ``user_properties`` (so pytest-xdist works), and the controller wr
 
 from __future__ import annotations
 
+import base64
 import json
+import pickle
 import secrets
 import shlex
 import warnings
@@ -23,8 +25,9 @@ import pytest
 from .clock import Clock, parse_now
 from .engine import iter_subject_files, judge_file
 from .errors import ConfigError, ConformanceError
-from .evaluate import SubjectReport
+from .evaluate import SubjectReport, judge_across
 from .http import HttpLimits
+from .listen_fixture import conformance_listener  # noqa: F401  (a fixture for vendors' own tests)
 from .live import LiveChecks, LiveContext, Scenario, ScenarioResults, run_scenario
 from .model import Level, Outcome, Result, worst_outcome
 from .profiles import Profile, discover, resolve_profile
@@ -39,6 +42,7 @@ __all__ = ["LiveItem", "RequirementItem", "SubjectCollector"]
 _RESULT_KEY = "conformance_result"
 _OMITTED_KEY = "conformance_omitted"
 _UNTESTED_KEY = "conformance_untested"
+_FACTS_KEY = "conformance_facts"
 
 
 class ConformanceWarning(UserWarning):
@@ -89,6 +93,7 @@ class _State:
         self.run_id = config.getoption("conformance_run_id") or secrets.token_hex(4)
         self.live_cache: dict[tuple[str, str], ScenarioResults] = {}
         self.untested: dict[tuple[str, str], str] = {}
+        self.facts: dict[str, list[tuple[int, Any]]] = {}
         self.contexts: dict[str, LiveContext] = {}
         self.paths = [Path(p) for p in config.getoption("conformance_messages")]
         self.claims = frozenset(config.getoption("conformance_claim")) | (self.target.claims if self.target
@@ -157,23 +162,29 @@ class _ResultItem(pytest.Item):
 class RequirementItem(_ResultItem):
     """One requirement judged on one subject."""
 
-    def __init__(self, *, profile: Profile, requirement: str, path: Path, subject: str, **kwargs: Any) -> None:
+    def __init__(self, *, profile: Profile, requirement: str, path: Path, subject: str, order: int = 0,
+                 carries_facts: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.profile = profile
         self.requirement = requirement
         self.path_of_subject = path
         self.subject = subject
+        self.order = order
+        self.carries_facts = carries_facts
         self.add_marker(pytest.mark.conformance(requirement, subject))
 
     def runtest(self) -> None:
         """Judge the subject (once per process) and turn this requirement's result into a pytest outcome."""
         state = self.config.stash[_STATE]
         report = state.judge(self.profile, self.path_of_subject, self.subject)
-        result = next((r for r in report.results if r.requirement == self.requirement), None)
-        if result is None:
+        if self.carries_facts and report.contributions:  # the run-level judgements need every subject's facts
+            facts = base64.b64encode(pickle.dumps((self.order, report.contributions))).decode("ascii")
+            self.user_properties.append((_FACTS_KEY, [self.profile.id, facts]))
+        results = [r for r in report.results if r.requirement == self.requirement]  # a file may hold several
+        if not results:
             self.user_properties.append((_OMITTED_KEY, [self.profile.id, self.requirement, self.subject]))
             pytest.skip(f"{self.requirement}: not evaluated (evaluation stopped at an earlier requirement)")
-        _to_pytest(self, [result])
+        _to_pytest(self, results)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the item comes from, for pytest's output."""
@@ -228,17 +239,21 @@ class LiveItem(_ResultItem):
 class SubjectCollector(pytest.Collector):
     """The items of one subject: one per requirement of its profile."""
 
-    def __init__(self, *, profile: Profile, path: Path, subject: str, **kwargs: Any) -> None:
+    def __init__(self, *, profile: Profile, path: Path, subject: str, order: int = 0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.profile = profile
         self.subject_path = path
         self.subject = subject
+        self.order = order
 
     def collect(self) -> Iterator[RequirementItem]:
-        """One item per requirement of the profile."""
-        for rid in self.profile.requirements:
+        """One item per requirement judged on subjects (run-level ones are judged once, at the end)."""
+        across = {a.requirement for a in self.profile.load_checks().across_judgements}
+        ids = [rid for rid in self.profile.requirements if rid not in across]
+        for rid in ids:
             yield RequirementItem.from_parent(self, name=rid, profile=self.profile, requirement=rid,
-                                              path=self.subject_path, subject=self.subject)
+                                              path=self.subject_path, subject=self.subject, order=self.order,
+                                              carries_facts=bool(across) and rid == ids[0])
 
 
 class _Engine:
@@ -265,10 +280,10 @@ class _Engine:
                     paths = target_messages(self.state.target)
                 except ConformanceError as exc:
                     raise pytest.UsageError(exc.message + (f"\n  hint: {exc.hint}" if exc.hint else "")) from None
-            for file, name in iter_subject_files(paths, patterns):
+            for order, (file, name) in enumerate(iter_subject_files(paths, patterns)):
                 path = Path(file)
                 collector = SubjectCollector.from_parent(session, name=f"{profile.id}::{name}", profile=profile,
-                                                         path=path, subject=name)
+                                                         path=path, subject=name, order=order)
                 items.extend(collector.collect())
         config.hook.pytest_collection_modifyitems(session=session, config=config, items=items)
         session.items = items
@@ -295,6 +310,9 @@ class _Engine:
             elif key == _UNTESTED_KEY:
                 profile, requirement, reason = (str(v) for v in value)  # type: ignore[attr-defined]
                 self.state.untested[(profile, requirement)] = reason
+            elif key == _FACTS_KEY:
+                profile, facts = (str(v) for v in value)  # type: ignore[attr-defined]
+                self.state.facts.setdefault(profile, []).append(pickle.loads(base64.b64decode(facts)))
             elif key == _OMITTED_KEY:
                 omitted = list(value)  # type: ignore[call-overload]
                 self.state.omitted.setdefault(str(omitted[0]), set()).add(str(omitted[1]))
@@ -313,6 +331,13 @@ class _Engine:
             builder.add(results, state.omitted.get(profile, ()), profile)
         for (profile, requirement), reason in state.untested.items():
             builder.untested_because(profile, requirement, reason)
+        for judged in state.profiles:  # requirements judged across the run, from every subject's facts, in order
+            checks = judged.load_checks()
+            if checks.across_judgements and judged.load_live() is None:
+                ordered = [c for _, contributions in sorted(state.facts.get(judged.id, []), key=lambda f: f[0])
+                           for c in contributions]
+                builder.add_run_results(judge_across(judged.id, judged.requirements, checks, ordered,
+                                                     state.context(judged)))
         claims = state.claims
         live = state.target is not None
         self.report = builder.build(
