@@ -187,7 +187,7 @@ class LiveContext:
     requirements: Mapping[str, Requirement] = field(default_factory=dict)
     limits: HttpLimits = field(default_factory=HttpLimits)
     concurrency: int = 8
-    shared: dict[str, Any] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)  # what scenarios of one profile share within a process
 
     @property
     def base_url(self) -> str:
@@ -272,8 +272,8 @@ def run_scenario(scenario: Scenario, ctx: LiveContext) -> ScenarioResults:
         problem = (Outcome.INCONCLUSIVE, t("live.budget", ctx.lang, seconds=scenario.budget_s))
     except HttpFailure as exc:
         problem = (Outcome.INCONCLUSIVE, t("live.http", ctx.lang, problem=str(exc)))
-    except ConfigError:
-        raise
+    except ConfigError as exc:  # the target file lacks what this scenario needs: undecided, with the fix
+        problem = (Outcome.INCONCLUSIVE, exc.message + (f" ({exc.hint})" if exc.hint else ""))
     except Exception as exc:  # a bug of the profile or the harness: error, never the vendor's fault
         problem = (Outcome.ERROR, t("live.crash", ctx.lang, scenario=scenario.name,
                                                   problem=f"{type(exc).__name__}: {exc}{_where(exc)}"))
