@@ -10,8 +10,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The tls extra (sslyze, AGPL-3.0, run only in a subprocess) lets the demo and the tests judge every TLS check.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,tls]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,tls,bench]'
 	$(BIN)/python bench/validate_bench.py
 	$(BIN)/python bench/json_bench.py
 	$(BIN)/python bench/api_bench.py
