@@ -68,12 +68,12 @@ def ours(work: Path, base_url: str, examples: int, seed: int) -> tuple[int, floa
     return sum(per_operation.values()), elapsed
 
 
-def schemathesis(base_url: str, examples: int, seed: int) -> tuple[int, float]:
+def schemathesis(work: Path, base_url: str, examples: int, seed: int) -> tuple[int, float]:
     """Cases and seconds of one ``schemathesis run`` with its default phases and checks."""
     started = time.perf_counter()
     done = subprocess.run([str(BIN / "schemathesis"), "run", f"{base_url}/openapi.json", "-n", str(examples),
                            "--seed", str(seed), "-H", f"Authorization: Bearer {TOKEN}", "--no-color"],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, cwd=work)  # it writes .schemathesis/ here
     elapsed = time.perf_counter() - started
     found = re.search(r"(\d+) generated", done.stdout)
     if not found:
@@ -100,7 +100,7 @@ def main() -> None:
                 for name in ("openapi-contract", "schemathesis"):
                     cases, seconds = (ours(Path(work), base_url, args.max_examples, args.seed)
                                       if name == "openapi-contract" else
-                                      schemathesis(base_url, args.max_examples, args.seed))
+                                      schemathesis(Path(work), base_url, args.max_examples, args.seed))
                     rates[name].append(cases / seconds)
                     print(f"round {round_number} {name:17} {cases:6d} cases in {seconds:6.2f} s = "
                           f"{cases / seconds:7.1f} cases/s", flush=True)
