@@ -110,6 +110,18 @@ def _consent(ctx: LiveContext, probe: str) -> Untested | None:
     return None if ctx.consent == "active" else Untested(ctx.say("untested.consent", probe=probe))
 
 
+def _labels(api: Api) -> list[str]:
+    """Every documented operation with the media types its body may take: what a not-applicable rests on."""
+    return [op.label + (f" ({', '.join(op.body_media)})" if op.body_media else "") for op in api.operations]
+
+
+def _shape(token: str | None) -> str:
+    """What a token looks like, never what it is."""
+    if not token:
+        return "none"
+    return f"{len(token)} characters, {token.count('.') + 1} dot-separated part(s)"
+
+
 def _loopback(host: str) -> bool:
     if host.lower() in ("localhost", "localhost."):
         return True
@@ -289,7 +301,7 @@ def _header_verdicts(ctx: LiveContext, sample: Sample) -> Iterator[Verdict]:
         yield from judged("SB-HDR-06", credentialed, rules.cache_control, "cache.ok", "cache-control")
     else:
         reason = ctx.say("na.no_credentials") if not ctx.identities[0].token else ctx.say("na.no_secured_get")
-        yield Verdict("SB-HDR-06", not_applicable(reason, **common))
+        yield Verdict("SB-HDR-06", not_applicable(reason, responses=brief(answered, "cache-control"), **common))
     yield from judged("SB-INFO-01", answered, rules.version_headers, "version.ok", "server", "x-powered-by")
 
 
@@ -432,7 +444,7 @@ async def methods(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
                                                  **api.evidence))
         return
     if not api.operations:
-        yield Verdict("SB-METH-02", not_applicable(ctx.say("api.no_operations")))
+        yield Verdict("SB-METH-02", not_applicable(ctx.say("api.no_operations"), **api.evidence))
         return
     async with ctx.client(ctx.identities[0]) as client:
         for path, judgement in await probe_methods(ctx, api.spec, client):
@@ -567,7 +579,8 @@ async def cookies(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
             judged.append({"response": where, "cookies": names, "set-cookie": masked})
         found += [(p, response.exchange.to_json()) for p in problems]
     if not judged:
-        yield Verdict("SB-COOK-01", not_applicable(ctx.say("cookie.none", count=len(answers))))
+        yield Verdict("SB-COOK-01", not_applicable(ctx.say("cookie.none", count=len(answers)),
+                                                   responses=[where for where, _ in answers]))
         return
     for verdict in _parts(ctx, "SB-COOK-01", found, ctx.say("cookie.ok", count=sum(len(j["cookies"]) for j in judged)),
                           cookies=judged):
@@ -613,7 +626,7 @@ async def missing_credentials(ctx: LiveContext, api: Api) -> AsyncIterator[Verdi
         if _credentials(ctx):
             yield Verdict("SB-AUTH-01", inconclusive(ctx.say("auth.nothing_secured")))
         else:
-            yield Verdict("SB-AUTH-01", not_applicable(ctx.say("auth.no_security")))
+            yield Verdict("SB-AUTH-01", not_applicable(ctx.say("auth.no_security"), operations=_labels(api)))
         return
     identity = ctx.identities[0]
     async with ctx.client(identity) as authed, ctx.client() as anonymous, \
@@ -659,10 +672,10 @@ async def jwt(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
     identity = ctx.identities[0]
     parts = jwt_parts(identity.token)
     if identity.token is None:
-        yield Verdict("SB-AUTH-02", not_applicable(ctx.say("na.no_credentials")))
+        yield Verdict("SB-AUTH-02", not_applicable(ctx.say("na.no_credentials"), identities=len(ctx.identities)))
         return
     if parts is None:
-        yield Verdict("SB-AUTH-02", not_applicable(ctx.say("jwt.not_jwt")))
+        yield Verdict("SB-AUTH-02", not_applicable(ctx.say("jwt.not_jwt"), token_shape=_shape(identity.token)))
         return
     token = identity.token
     header, payload, signature = parts
@@ -715,7 +728,8 @@ async def brute_force(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
     """SB-AUTH-03: 20 failed logins meet a 429 with Retry-After, a lockout or a challenge; others still served."""
     login = ctx.target.data.get("endpoints", {}).get("login")
     if not login:
-        yield Verdict("SB-AUTH-03", not_applicable(ctx.say("brute.no_login")))
+        yield Verdict("SB-AUTH-03", not_applicable(ctx.say("brute.no_login"),
+                                                   endpoints=sorted(ctx.target.data.get("endpoints", {}))))
         return
     untested = _consent(ctx, ctx.say("probe.brute_force"))
     if untested is not None:
@@ -784,7 +798,7 @@ async def xxe(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
         return
     targets = api.accepting("xml")
     if not targets:
-        yield Verdict("SB-XML-01", not_applicable(ctx.say("na.no_xml")))
+        yield Verdict("SB-XML-01", not_applicable(ctx.say("na.no_xml"), operations=_labels(api)))
         return
     host = httpx.URL(ctx.base_url).host
     reachable = _loopback(host)
@@ -900,7 +914,7 @@ async def entity_bombs(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
         return
     targets = api.accepting("xml")
     if not targets:
-        yield Verdict("SB-XML-02", not_applicable(ctx.say("na.no_xml")))
+        yield Verdict("SB-XML-02", not_applicable(ctx.say("na.no_xml"), operations=_labels(api)))
         return
     laughs, blowup = billion_laughs(), quadratic_blowup()
     bombs = [(call_for(op, media=media, content=body), f"{op.method.upper()} {op.path} ({name}, {len(body)} bytes)")
@@ -925,7 +939,7 @@ async def nesting_bombs(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
             bombs.append((call_for(op, media=media, content=body),
                           f"{op.method.upper()} {op.path} ({kind.upper()} nested 10,000 deep, {len(body)} bytes)"))
     if not bombs:
-        yield Verdict("SB-INPUT-01", not_applicable(ctx.say("na.no_json_xml")))
+        yield Verdict("SB-INPUT-01", not_applicable(ctx.say("na.no_json_xml"), operations=_labels(api)))
         return
     async for verdict in _bombard(ctx, api, "SB-INPUT-01", bombs, lambda s: s in (400, 413, 422), "bomb.ok"):
         yield verdict
@@ -946,7 +960,7 @@ async def body_limits(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
         return
     targets = api.with_body()
     if not targets:
-        yield Verdict("SB-INPUT-02", not_applicable(ctx.say("na.no_body")))
+        yield Verdict("SB-INPUT-02", not_applicable(ctx.say("na.no_body"), operations=_labels(api)))
         return
     problems: list[str] = []
     doubts: list[str] = []
