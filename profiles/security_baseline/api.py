@@ -7,17 +7,21 @@ why; the others still run on ``/``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
 
 from conformance.apidoc import locate
 from conformance.live import LiveContext
 from conformance_profiles.openapi_contract.plan import load_document
 from conformance_profiles.openapi_contract.spec import Operation, Parameter, Spec, document_problems, load_spec
 
-__all__ = ["PROBE_VALUE", "Api", "Call", "call_for", "load_api", "minimal_body"]
+__all__ = ["PROBE_VALUE", "Api", "Call", "call_for", "load_api", "login_body", "login_operation", "media_kind",
+           "minimal_body"]
 
 PROBE_VALUE = "conformance-probe"
 _PLACEHOLDER = re.compile(r"\{([^}/]+)\}")
@@ -161,3 +165,25 @@ def load_api(ctx: LiveContext) -> Api:
                else Api(load_spec(document.data), None, url, evidence))
     ctx.shared["security-baseline.api"] = api
     return api
+
+
+def login_operation(api: Api, login: str) -> Operation | None:
+    """The documented POST operation at ``login``, if the document has one."""
+    return next((op for op in api.operations if op.method == "post" and op.path.rstrip("/") == login.rstrip("/")),
+                None)
+
+
+def login_body(api: Api, login: str, username: str, password: str) -> tuple[bytes, str]:
+    """A login request body: JSON, or a form when the documented login operation takes only forms."""
+    op = login_operation(api, login)
+    media = list(op.body_media) if op is not None else []
+    user_field, pass_field = "username", "password"
+    if op is not None and media and api.spec is not None:
+        schema = api.spec.resolve(api.spec.schema_at(op.body_media[media[0]]))
+        names = list((schema.get("properties") or {}).keys()) if isinstance(schema, dict) else []
+        user_field = next((n for n in names if re.search(r"user|login|email|account|name", n, re.I)), user_field)
+        pass_field = next((n for n in names if re.search(r"pass", n, re.I)), pass_field)
+    if media and all(media_kind(m) == "form" for m in media):
+        body = httpx.QueryParams({user_field: username, pass_field: password})
+        return str(body).encode(), "application/x-www-form-urlencoded"
+    return json.dumps({user_field: username, pass_field: password}).encode(), "application/json"

@@ -4,18 +4,16 @@ AUTH, XML, INPUT here; SB-TLS and SB-CERT in ``tls_checks``).
 An ASVS-referenced automated baseline, never an ASVS certification. Every HTTP call goes through the
 harness's hardened client, except the one raw-socket probe that sends plain HTTP to the HTTPS port.
 The API document (``endpoints.openapi``) is read once, when the run is planned; the "every response"
-rows share one response sample per process (``sample.py``). Probes that may disrupt a service run only
-with ``consent: active``; without it their requirements are listed as untested, with the reason.
+rows share one response sample per process (``sample.py``). Authentication rows live in ``auth.py``,
+hostile input in ``hostile.py``, and what every scenario judges with in ``judging.py``. Probes that may
+disrupt a service run only with ``consent: active``; without it their requirements are listed as
+untested, with the reason.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import json
-import re
 import secrets
-import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
@@ -23,27 +21,15 @@ from typing import Any
 import httpx
 
 from conformance.http import HardenedClient, HttpFailure, Response
-from conformance.live import LiveChecks, LiveContext, Scenario, Untested, Verdict, failed
+from conformance.live import LiveChecks, LiveContext, Scenario, Verdict, failed
 from conformance.registry import Judgement, inconclusive, not_applicable, passed
-from conformance_profiles.openapi_contract.engine import forged_token, probe_methods
-from conformance_profiles.openapi_contract.spec import Operation
+from conformance_profiles.openapi_contract.engine import probe_methods
 
-from . import rules
-from .api import Api, Call, call_for, load_api, media_kind
-from .payloads import (
-    XXE_KINDS,
-    billion_laughs,
-    deep_json,
-    deep_xml,
-    expanded_marker,
-    jwt_parts,
-    jwt_with,
-    oversize,
-    quadratic_blowup,
-    xxe_probe,
-)
-from .rules import PART_L2, PART_WARN, Problem
-from .sample import Sample, Seen, brief, health, send, take_sample
+from . import auth, hostile, rules
+from .api import Api, Call, call_for, load_api, login_body
+from .judging import Found, failure, parts
+from .rules import Problem
+from .sample import Sample, Seen, brief, send, take_sample
 from .tls_checks import TLS_REQUIREMENTS, tls_scenario
 
 live = LiveChecks("security-baseline")
@@ -51,84 +37,7 @@ live.scenario(*TLS_REQUIREMENTS, subject="TLS")(tls_scenario)
 
 HEADER_IDS = ("SB-HTTP-02", "SB-HDR-01", "SB-HDR-02", "SB-HDR-03", "SB-HDR-04", "SB-HDR-05", "SB-HDR-06",
               "SB-HDR-07", "SB-INFO-01")
-BOMB_SECONDS = 5.0
-XXE_WAIT_SECONDS = 10.0
-BRUTE_FORCE_ATTEMPTS = 20
-BRUTE_FORCE_WINDOW_S = 60.0
-DEFAULT_BODY_LIMIT = 20 * 1024 * 1024
 EVIL_ORIGIN = "https://evil.example"
-MAX_SHOWN = 5
-# Answers that come before any body is read: a path parameter naming no resource, a refused token. A probe
-# answered so judged nothing, and is not counted for or against the parser behind the operation.
-NOT_REACHED = frozenset({401, 403, 404})
-
-Found = list[tuple[Problem, dict[str, Any] | None]]
-
-
-# -- judging helpers -------------------------------------------------------------------------------
-
-def _said(ctx: LiveContext, problem: Problem) -> str:
-    return ctx.say(problem.phrase.key, **problem.phrase.params)
-
-
-def _exchanges(found: Found) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    for _, exchange in found:
-        if exchange is not None and exchange not in seen:
-            seen.append(exchange)
-    return seen[:MAX_SHOWN]
-
-
-def _parts(ctx: LiveContext, rid: str, found: Found, ok: str, **evidence: Any) -> Iterator[Verdict]:
-    """The verdicts of one requirement: its own part (pass or fail), then an L2 part below level 2, then WARN."""
-    level = ctx.target.security_level
-    main = [f for f in found if f[0].part not in (PART_L2, PART_WARN) or (f[0].part == PART_L2 and level >= 2)]
-    below = [f for f in found if f[0].part == PART_L2 and level < 2]
-    warned = [f for f in found if f[0].part == PART_WARN]
-    if main:
-        said = [_said(ctx, p) for p, _ in main]
-        yield Verdict(rid, failed(said[0], problems=said[:20], exchanges=_exchanges(main), **evidence))
-    else:
-        yield Verdict(rid, passed(ok, **evidence))
-    for part in (below, warned):
-        if part:
-            said = [_said(ctx, p) for p, _ in part]
-            yield Verdict(rid, failed(said[0], problems=said[:20], exchanges=_exchanges(part), **evidence),
-                          warning=True)
-
-
-def _failure(exc: HttpFailure) -> dict[str, Any]:
-    return {"problem": str(exc), "exchange": exc.exchange.to_json() if exc.exchange else None}
-
-
-def _credentials(ctx: LiveContext) -> bool:
-    auth = ctx.target.data.get("auth", {})
-    return any(i.token for i in ctx.identities) or auth.get("type", "none") != "none"
-
-
-def _consent(ctx: LiveContext, probe: str) -> Untested | None:
-    return None if ctx.consent == "active" else Untested(ctx.say("untested.consent", probe=probe))
-
-
-def _labels(api: Api) -> list[str]:
-    """Every documented operation with the media types its body may take: what a not-applicable rests on."""
-    return [op.label + (f" ({', '.join(op.body_media)})" if op.body_media else "") for op in api.operations]
-
-
-def _shape(token: str | None) -> str:
-    """What a token looks like, never what it is."""
-    if not token:
-        return "none"
-    return f"{len(token)} characters, {token.count('.') + 1} dot-separated part(s)"
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # -- SB-HTTP-01: plain HTTP --------------------------------------------------------------------------
@@ -192,7 +101,7 @@ async def _port_80(ctx: LiveContext, http_url: str) -> tuple[str | None, str | N
         try:
             response = await client.request("GET", "/")
         except HttpFailure as exc:
-            evidence = {"http_url": http_url, **_failure(exc)}
+            evidence = {"http_url": http_url, **failure(exc)}
             if exc.kind == "connect" or (exc.kind == "timeout" and exc.message.startswith("could not connect")):
                 return None, None, {**evidence, "answer": "no plaintext service"}
             return None, ctx.say("plain.port80_unclear", url=http_url, problem=str(exc)), evidence
@@ -270,7 +179,7 @@ def _header_verdicts(ctx: LiveContext, sample: Sample) -> Iterator[Verdict]:
 
     def judged(rid: str, seen: list[Seen], judge: Callable[[Any, str], list[Problem]], ok: str,
                *names: str) -> Iterator[Verdict]:
-        yield from _parts(ctx, rid, _each(seen, judge), ctx.say(ok, count=len(seen)),
+        yield from parts(ctx, rid, _each(seen, judge), ctx.say(ok, count=len(seen)),
                           responses=brief(seen, *names), **common)
 
     if httpx.URL(ctx.base_url).scheme != "https":
@@ -294,7 +203,7 @@ def _header_verdicts(ctx: LiveContext, sample: Sample) -> Iterator[Verdict]:
               and s.response.status not in (204, 304)]
     found: Found = [(p, s.exchange) for s in bodies if s.response is not None
                     for p in rules.content_type(s.response.headers, s.response.body, s.where)]
-    yield from _parts(ctx, "SB-HDR-05", found, ctx.say("ctype.ok", count=len(bodies)),
+    yield from parts(ctx, "SB-HDR-05", found, ctx.say("ctype.ok", count=len(bodies)),
                       responses=brief(bodies, "content-type"), **common)
     credentialed = [s for s in answered if s.credentialed and s.secured]
     if credentialed:
@@ -372,7 +281,7 @@ async def exposed(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
                 response = await client.request("GET", path)
             except HttpFailure as exc:
                 files_doubts.append(ctx.say("exposed.no_answer", path=path, problem=str(exc)))
-                files_seen.append({"path": path, **_failure(exc)})
+                files_seen.append({"path": path, **failure(exc)})
                 continue
             hit = response.status == 200 and (matcher.search(response.body) if matcher is not None
                                                else rules.directory_listing(response.body))
@@ -390,7 +299,7 @@ async def exposed(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
                 response = await client.request("GET", path, max_redirects=3)
             except HttpFailure as exc:
                 endpoints_doubts.append(ctx.say("exposed.no_answer", path=path, problem=str(exc)))
-                endpoints_seen.append({"path": path, **_failure(exc)})
+                endpoints_seen.append({"path": path, **failure(exc)})
                 continue
             endpoints_seen.append({"path": path, "status": response.status, "exchange": response.exchange.to_json()})
             if response.status not in (401, 403, 404):
@@ -447,8 +356,8 @@ async def methods(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
         yield Verdict("SB-METH-02", not_applicable(ctx.say("api.no_operations"), **api.evidence))
         return
     async with ctx.client(ctx.identities[0]) as client:
-        for path, judgement in await probe_methods(ctx, api.spec, client):
-            yield Verdict("SB-METH-02", judgement, subject=path)
+        for path, engine_judgement in await probe_methods(ctx, api.spec, client):
+            yield Verdict("SB-METH-02", engine_judgement, subject=path)
         by_path: dict[str, list[Any]] = {}
         for op in api.operations:
             by_path.setdefault(op.path, []).append(op)
@@ -460,7 +369,7 @@ async def methods(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
             try:
                 response = await client.request("OPTIONS", call.path, params=list(call.params) or None)
             except HttpFailure as exc:
-                yield Verdict("SB-METH-02", inconclusive(str(exc), **_failure(exc)), subject=path)
+                yield Verdict("SB-METH-02", inconclusive(str(exc), **failure(exc)), subject=path)
                 continue
             allow = _allow(response)
             tolerated = documented | {"OPTIONS"} | ({"HEAD"} if "GET" in documented else set())
@@ -519,33 +428,12 @@ async def cors(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
     if not shown:
         yield Verdict("SB-CORS-01", inconclusive(ctx.say("sample.none", count=len(doubts)), problems=doubts))
         return
-    for verdict in _parts(ctx, "SB-CORS-01", found, ctx.say("cors.ok", count=len(shown)), probes=shown,
+    for verdict in parts(ctx, "SB-CORS-01", found, ctx.say("cors.ok", count=len(shown)), probes=shown,
                           **({"unanswered": doubts} if doubts else {})):
         yield verdict
 
 
 # -- SB-COOK-01 ---------------------------------------------------------------------------------------
-
-def _login_operation(api: Api, login: str) -> Any:
-    return next((op for op in api.operations if op.method == "post" and op.path.rstrip("/") == login.rstrip("/")),
-                None)
-
-
-def _login_body(ctx: LiveContext, api: Api, login: str, username: str, password: str) -> tuple[bytes, str]:
-    """A login request body: JSON, or a form when the documented login operation takes only forms."""
-    op = _login_operation(api, login)
-    media = list(op.body_media) if op is not None else []
-    user_field, pass_field = "username", "password"
-    if op is not None and media and api.spec is not None:
-        schema = api.spec.resolve(api.spec.schema_at(op.body_media[media[0]]))
-        names = list((schema.get("properties") or {}).keys()) if isinstance(schema, dict) else []
-        user_field = next((n for n in names if re.search(r"user|login|email|account|name", n, re.I)), user_field)
-        pass_field = next((n for n in names if re.search(r"pass", n, re.I)), pass_field)
-    if media and all(media_kind(m) == "form" for m in media):
-        body = httpx.QueryParams({user_field: username, pass_field: password})
-        return str(body).encode(), "application/x-www-form-urlencoded"
-    return json.dumps({user_field: username, pass_field: password}).encode(), "application/json"
-
 
 async def cookies(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
     """SB-COOK-01: every Set-Cookie of the sample, of the login page and of a real login."""
@@ -560,7 +448,7 @@ async def cookies(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
                 page = await client.request("GET", login)
                 answers.append((f"GET {login} → {page.status}", page))
                 if auth.get("username") and auth.get("password"):
-                    body, media = _login_body(ctx, api, login, auth["username"], auth["password"])
+                    body, media = login_body(api, login, auth["username"], auth["password"])
                     signed_in = await client.request("POST", login, content=body, headers={"Content-Type": media})
                     answers.append((f"POST {login} (login) → {signed_in.status}", signed_in))
                     for value in signed_in.headers.get_list("set-cookie"):
@@ -582,432 +470,9 @@ async def cookies(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
         yield Verdict("SB-COOK-01", not_applicable(ctx.say("cookie.none", count=len(answers)),
                                                    responses=[where for where, _ in answers]))
         return
-    for verdict in _parts(ctx, "SB-COOK-01", found, ctx.say("cookie.ok", count=sum(len(j["cookies"]) for j in judged)),
+    for verdict in parts(ctx, "SB-COOK-01", found, ctx.say("cookie.ok", count=sum(len(j["cookies"]) for j in judged)),
                           cookies=judged):
         yield verdict
-
-
-# -- SB-AUTH-01: missing and invalid credentials ----------------------------------------------------
-
-def _strings(value: Any, into: set[str]) -> None:
-    stack = [value]
-    while stack and len(into) < 200:
-        node = stack.pop()
-        if isinstance(node, str) and len(node) >= 8:
-            into.add(node)
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
-def _leaked(authorized: Response | None, refused: Response) -> str | None:
-    """A value of the authorized answer that the refused one carries, if any."""
-    if authorized is None or not 200 <= authorized.status < 300 or not authorized.body:
-        return None
-    if refused.body == authorized.body:
-        return refused.body[:60].decode("utf-8", "replace")
-    values: set[str] = set()
-    try:
-        _strings(json.loads(authorized.body), values)
-    except (ValueError, RecursionError):
-        return None
-    text = refused.body.decode("utf-8", "replace")
-    return next((v for v in sorted(values) if v in text), None)
-
-
-async def missing_credentials(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
-    """SB-AUTH-01: every secured operation refuses no credentials and a forged token with 401/403, never 429."""
-    if api.spec is None:
-        yield Verdict("SB-AUTH-01", inconclusive(ctx.say("api.unusable", problem=api.problem or "-"), **api.evidence))
-        return
-    secured = api.secured()
-    if not secured:
-        if _credentials(ctx):
-            yield Verdict("SB-AUTH-01", inconclusive(ctx.say("auth.nothing_secured")))
-        else:
-            yield Verdict("SB-AUTH-01", not_applicable(ctx.say("auth.no_security"), operations=_labels(api)))
-        return
-    identity = ctx.identities[0]
-    async with ctx.client(identity) as authed, ctx.client() as anonymous, \
-            ctx.client(token=forged_token(identity.token)) as forged:
-        for op in secured:
-            call = call_for(op)
-            authorized: Response | None = None
-            if op.method in ("get", "head") and identity.token:
-                try:
-                    authorized = await send(authed, call)
-                except HttpFailure:
-                    authorized = None
-            problems: list[str] = []
-            exchanges: list[dict[str, Any]] = []
-            for what, client in ((ctx.say("what.no_credentials"), anonymous), (ctx.say("what.forged"), forged)):
-                try:
-                    response = await send(client, call)
-                except HttpFailure as exc:
-                    problems.append(ctx.say("auth.no_answer", what=what, problem=str(exc)))
-                    exchanges.append(_failure(exc))
-                    continue
-                exchanges.append(response.exchange.to_json())
-                if response.status == 429:
-                    problems.append(ctx.say("auth.throttled", what=what))
-                elif response.status not in (401, 403):
-                    problems.append(ctx.say("auth.accepted", what=what, status=response.status))
-                leaked = _leaked(authorized, response)
-                if leaked is not None:
-                    problems.append(ctx.say("auth.leak", what=what, status=response.status, value=leaked[:60]))
-            evidence = {"exchanges": exchanges,
-                        **({"authorized_status": authorized.status} if authorized is not None else {})}
-            if problems:
-                yield Verdict("SB-AUTH-01", failed(problems[0], problems=problems, **evidence), subject=op.label)
-            else:
-                yield Verdict("SB-AUTH-01", passed(ctx.say("auth.refused", count=len(exchanges)), **evidence),
-                              subject=op.label)
-
-
-# -- SB-AUTH-02: JWT manipulation ---------------------------------------------------------------------
-
-async def jwt(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
-    """SB-AUTH-02: alg:none, a flipped signature byte and an expired exp each get 401."""
-    identity = ctx.identities[0]
-    parts = jwt_parts(identity.token)
-    if identity.token is None:
-        yield Verdict("SB-AUTH-02", not_applicable(ctx.say("na.no_credentials"), identities=len(ctx.identities)))
-        return
-    if parts is None:
-        yield Verdict("SB-AUTH-02", not_applicable(ctx.say("jwt.not_jwt"), token_shape=_shape(identity.token)))
-        return
-    token = identity.token
-    header, payload, signature = parts
-    candidates = [op for op in api.secured() if op.method == "get"] or api.secured()
-    candidates.sort(key=lambda op: "{" in op.path)
-    if not candidates:
-        reason = api.problem or ctx.say("jwt.no_operation")
-        yield Verdict("SB-AUTH-02", inconclusive(ctx.say("api.unusable", problem=reason)))
-        return
-    call = call_for(candidates[0])
-    expired = identity.expired_token if jwt_parts(identity.expired_token) is not None else None
-    now = int(ctx.clock.now().timestamp())
-    forged = {
-        ctx.say("what.alg_none"): jwt_with(token, header={**header, "alg": "none"}, signature=b""),
-        ctx.say("what.flipped"): (jwt_with(token, signature=bytes([signature[0] ^ 0x01]) + signature[1:])
-                                  if signature else None),
-        ctx.say("what.expired"): expired or jwt_with(token, payload={**payload, "exp": now - 3600}),
-    }
-    async with ctx.client(identity) as real:
-        control = await send(real, call)
-    evidence: dict[str, Any] = {"operation": call.label, "alg": header.get("alg"),
-                                "expired_token": "identity expired_token" if expired else "exp moved into the past",
-                                "control": control.exchange.to_json()}
-    if control.status in (401, 403):
-        yield Verdict("SB-AUTH-02", inconclusive(ctx.say("jwt.control", status=control.status), **evidence))
-        return
-    problems: list[str] = []
-    exchanges = []
-    for what, variant in forged.items():
-        if variant is None:
-            continue
-        async with ctx.client(token=variant) as client:
-            response = await send(client, call)
-        exchanges.append({"variant": what, "exchange": response.exchange.to_json()})
-        if response.status != 401:
-            problems.append(ctx.say("jwt.accepted", what=what, status=response.status))
-    evidence["variants"] = exchanges
-    if problems:
-        yield Verdict("SB-AUTH-02", failed(problems[0], problems=problems, **evidence))
-    else:
-        yield Verdict("SB-AUTH-02", passed(ctx.say("jwt.ok", count=len(exchanges)), **evidence))
-
-
-# -- SB-AUTH-03: brute force ---------------------------------------------------------------------------
-
-_LOCKED = re.compile(rb"locked|lockout|captcha|too many|b\xe1\xbb\x8b kh\xc3\xb3a", re.IGNORECASE)
-
-
-async def brute_force(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
-    """SB-AUTH-03: 20 failed logins meet a 429 with Retry-After, a lockout or a challenge; others still served."""
-    login = ctx.target.data.get("endpoints", {}).get("login")
-    if not login:
-        yield Verdict("SB-AUTH-03", not_applicable(ctx.say("brute.no_login"),
-                                                   endpoints=sorted(ctx.target.data.get("endpoints", {}))))
-        return
-    untested = _consent(ctx, ctx.say("probe.brute_force"))
-    if untested is not None:
-        yield Verdict("SB-AUTH-03", untested)
-        return
-    account = str(ctx.target.data.get("auth", {}).get("username") or "conformance-probe")
-    body, media = _login_body(ctx, api, login, account, f"wrong-{secrets.token_hex(8)}")
-    attempts: list[dict[str, Any]] = []
-    signal: str | None = None
-    problem: str | None = None
-    first_status: int | None = None
-    started = time.monotonic()
-    async with ctx.client() as client:
-        try:
-            async with asyncio.timeout(BRUTE_FORCE_WINDOW_S):
-                for attempt in range(1, BRUTE_FORCE_ATTEMPTS + 1):
-                    response = await client.request("POST", login, content=body, headers={"Content-Type": media})
-                    status = response.status
-                    first_status = status if first_status is None else first_status
-                    attempts.append({"attempt": attempt, "status": status,
-                                     "retry_after": response.headers.get("retry-after")})
-                    if status == 429:
-                        if response.headers.get("retry-after"):
-                            signal = ctx.say("brute.throttled", attempt=attempt)
-                        else:
-                            problem = ctx.say("brute.no_retry_after", attempt=attempt)
-                        attempts[-1]["exchange"] = response.exchange.to_json()
-                        break
-                    if status == 423 or (400 <= status < 500 and status != first_status
-                                         and _LOCKED.search(response.body[:65536])):
-                        signal = ctx.say("brute.locked", attempt=attempt, status=status)
-                        attempts[-1]["exchange"] = response.exchange.to_json()
-                        break
-                    if 200 <= status < 300:
-                        problem = ctx.say("brute.accepted", attempt=attempt, status=status)
-                        attempts[-1]["exchange"] = response.exchange.to_json()
-                        break
-        except TimeoutError:
-            problem = ctx.say("brute.window", count=len(attempts), seconds=BRUTE_FORCE_WINDOW_S)
-        except HttpFailure as exc:
-            problem = ctx.say("brute.no_answer", attempt=len(attempts) + 1, problem=str(exc))
-    evidence: dict[str, Any] = {"login": login, "account": account, "attempts": attempts,
-                                "seconds": round(time.monotonic() - started, 2)}
-    if problem is None and signal is not None and len(attempts) >= BRUTE_FORCE_ATTEMPTS:
-        problem = ctx.say("brute.late", attempt=len(attempts), limit=BRUTE_FORCE_ATTEMPTS)
-    if problem is None and signal is None:
-        problem = ctx.say("brute.none", count=len(attempts))
-    other = await health(ctx, api)
-    evidence["other_client"] = other.exchange
-    if problem is None and (other.response is None or other.response.status == 429 or other.response.status >= 500):
-        problem = ctx.say("brute.others_refused", request=other.where)
-    if problem is not None:
-        yield Verdict("SB-AUTH-03", failed(problem, **evidence))
-    else:
-        yield Verdict("SB-AUTH-03", passed(signal or "", **evidence))
-
-
-# -- SB-XML-01: external resolution -------------------------------------------------------------------
-
-async def xxe(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
-    """SB-XML-01: XXE, parameter entities, external DTDs and XInclude fetch nothing and expand nothing."""
-    from conformance.oob import out_of_band_listener
-
-    if api.spec is None:
-        yield Verdict("SB-XML-01", inconclusive(ctx.say("api.unusable", problem=api.problem or "-"), **api.evidence))
-        return
-    targets = api.accepting("xml")
-    if not targets:
-        yield Verdict("SB-XML-01", not_applicable(ctx.say("na.no_xml"), operations=_labels(api)))
-        return
-    host = httpx.URL(ctx.base_url).host
-    reachable = _loopback(host)
-    problems: list[str] = []
-    probes: list[dict[str, Any]] = []
-    with out_of_band_listener() as listener:
-        tokens: dict[str, str] = {}
-        async with ctx.client(ctx.identities[0]) as client:
-            for op, media in targets:
-                for kind in XXE_KINDS:
-                    token = listener.token()
-                    label = f"{op.method.upper()} {op.path} ({kind})"
-                    tokens[token] = label
-                    call = call_for(op, media=media, content=xxe_probe(kind, listener.url(token), token))
-                    try:
-                        response = await send(client, call)
-                    except HttpFailure as exc:
-                        problems.append(ctx.say("xxe.no_answer", probe=label, problem=str(exc)))
-                        probes.append({"probe": label, **_failure(exc)})
-                        continue
-                    probes.append({"probe": label, "status": response.status, "exchange": response.exchange.to_json(),
-                                   "reached_the_parser": response.status not in NOT_REACHED})
-                    if response.status >= 500:
-                        problems.append(ctx.say("xxe.server_error", probe=label, status=response.status))
-                    if expanded_marker(token) in response.body:
-                        problems.append(ctx.say("xxe.reflected", probe=label, status=response.status))
-        deadline = time.monotonic() + XXE_WAIT_SECONDS
-        while time.monotonic() < deadline and not listener.hits():
-            await asyncio.sleep(0.1)
-        hits = listener.hits()
-    for hit in hits:
-        problems.append(ctx.say("xxe.fetched", probe=tokens.get(hit.token, hit.token), request=hit.request_line))
-    evidence = {"listener": listener.url("<token>"), "probes": probes, "waited_s": XXE_WAIT_SECONDS,
-                "hits": [{"probe": tokens.get(h.token, h.token), "request": h.request_line, "peer": h.peer}
-                         for h in hits], "listener_reachable": reachable}
-    if problems:
-        yield Verdict("SB-XML-01", failed(problems[0], problems=problems, **evidence))
-    elif not any(p.get("reached_the_parser") for p in probes):
-        yield Verdict("SB-XML-01", inconclusive(ctx.say("probe.not_reached", count=len(probes)), **evidence))
-    elif not reachable:
-        yield Verdict("SB-XML-01", inconclusive(ctx.say("xxe.unreachable", host=host), **evidence))
-    else:
-        yield Verdict("SB-XML-01", passed(ctx.say("xxe.ok", count=len(probes), seconds=XXE_WAIT_SECONDS),
-                                          **evidence))
-
-
-# -- SB-XML-02, SB-INPUT-01: bombs -------------------------------------------------------------------
-
-async def _bomb(client: HardenedClient, call: Call, label: str, allowed: Callable[[int], bool],
-                ctx: LiveContext) -> tuple[str | None, dict[str, Any]]:
-    """Send one bomb: (problem, evidence). It must be refused with an allowed status within BOMB_SECONDS."""
-    started = time.monotonic()
-    try:
-        async with asyncio.timeout(BOMB_SECONDS):
-            response = await send(client, call)
-    except TimeoutError:
-        return ctx.say("bomb.timeout", probe=label, seconds=BOMB_SECONDS), {"probe": label, "timeout_s": BOMB_SECONDS}
-    except HttpFailure as exc:
-        return ctx.say("bomb.no_answer", probe=label, problem=str(exc)), {"probe": label, **_failure(exc)}
-    elapsed = round(time.monotonic() - started, 3)
-    evidence = {"probe": label, "status": response.status, "seconds": elapsed, "exchange": response.exchange.to_json(),
-                "reached_the_parser": response.status not in NOT_REACHED}
-    if response.status in NOT_REACHED:
-        return None, evidence
-    if not allowed(response.status):
-        return ctx.say("bomb.status", probe=label, status=response.status), evidence
-    return None, evidence
-
-
-async def _after(ctx: LiveContext, api: Api, before: Seen) -> str | None:
-    """Why the health probe is not answered as before, if it is not."""
-    after = await health(ctx, api)
-    if after.response is None:
-        return ctx.say("bomb.health_down", request=after.label, problem=str(after.failure))
-    earlier = before.response.status if before.response is not None else None
-    if after.response.status >= 500 or (earlier is not None and after.response.status != earlier):
-        return ctx.say("bomb.health_changed", request=after.label, status=after.response.status,
-                       before=earlier if earlier is not None else "-")
-    return None
-
-
-async def _bombard(ctx: LiveContext, api: Api, rid: str, bombs: list[tuple[Call, str]],
-                   allowed: Callable[[int], bool], ok_key: str) -> AsyncIterator[Verdict]:
-    before = await health(ctx, api)
-    problems: list[str] = []
-    probes: list[dict[str, Any]] = []
-    async with ctx.client(ctx.identities[0]) as client:
-        for call, label in bombs:
-            problem, evidence = await _bomb(client, call, label, allowed, ctx)
-            probes.append(evidence)
-            if problem:
-                problems.append(problem)
-    down = await _after(ctx, api, before)
-    if down:
-        problems.append(down)
-    evidence = {"probes": probes, "health_before": before.exchange}
-    if problems:
-        yield Verdict(rid, failed(problems[0], problems=problems, **evidence))
-    elif not any(p.get("reached_the_parser") for p in probes):
-        yield Verdict(rid, inconclusive(ctx.say("probe.not_reached", count=len(probes)), **evidence))
-    else:
-        yield Verdict(rid, passed(ctx.say(ok_key, count=len(probes), seconds=BOMB_SECONDS), **evidence))
-
-
-async def entity_bombs(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
-    """SB-XML-02: billion laughs (~1 KB) and quadratic blowup (~1 MB) get a 4xx within 5 s; the service stays up."""
-    untested = _consent(ctx, ctx.say("probe.entity_bombs"))
-    if untested is not None:
-        yield Verdict("SB-XML-02", untested)
-        return
-    if api.spec is None:
-        yield Verdict("SB-XML-02", inconclusive(ctx.say("api.unusable", problem=api.problem or "-"), **api.evidence))
-        return
-    targets = api.accepting("xml")
-    if not targets:
-        yield Verdict("SB-XML-02", not_applicable(ctx.say("na.no_xml"), operations=_labels(api)))
-        return
-    laughs, blowup = billion_laughs(), quadratic_blowup()
-    bombs = [(call_for(op, media=media, content=body), f"{op.method.upper()} {op.path} ({name}, {len(body)} bytes)")
-             for op, media in targets for name, body in (("billion laughs", laughs), ("quadratic blowup", blowup))]
-    async for verdict in _bombard(ctx, api, "SB-XML-02", bombs, lambda s: 400 <= s < 500, "bomb.ok"):
-        yield verdict
-
-
-async def nesting_bombs(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
-    """SB-INPUT-01: 10,000-deep JSON and XML get 400, 413 or 422 within 5 s; the service stays up."""
-    untested = _consent(ctx, ctx.say("probe.nesting_bombs"))
-    if untested is not None:
-        yield Verdict("SB-INPUT-01", untested)
-        return
-    if api.spec is None:
-        yield Verdict("SB-INPUT-01", inconclusive(ctx.say("api.unusable", problem=api.problem or "-"),
-                                                  **api.evidence))
-        return
-    bombs = []
-    for kind, body in (("json", deep_json()), ("xml", deep_xml())):
-        for op, media in api.accepting(kind):
-            bombs.append((call_for(op, media=media, content=body),
-                          f"{op.method.upper()} {op.path} ({kind.upper()} nested 10,000 deep, {len(body)} bytes)"))
-    if not bombs:
-        yield Verdict("SB-INPUT-01", not_applicable(ctx.say("na.no_json_xml"), operations=_labels(api)))
-        return
-    async for verdict in _bombard(ctx, api, "SB-INPUT-01", bombs, lambda s: s in (400, 413, 422), "bomb.ok"):
-        yield verdict
-
-
-# -- SB-INPUT-02: size and type -----------------------------------------------------------------------
-
-def _body_limit(ctx: LiveContext) -> int:
-    limits = ctx.target.limits
-    return int(limits.get("max_body_bytes") or limits.get("max_package_bytes") or DEFAULT_BODY_LIMIT)
-
-
-async def body_limits(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
-    """SB-INPUT-02: the wrong Content-Type gets 415/400; the declared limit + 1 byte gets 413 (consent)."""
-    if api.spec is None:
-        yield Verdict("SB-INPUT-02", inconclusive(ctx.say("api.unusable", problem=api.problem or "-"),
-                                                  **api.evidence))
-        return
-    targets = api.with_body()
-    if not targets:
-        yield Verdict("SB-INPUT-02", not_applicable(ctx.say("na.no_body"), operations=_labels(api)))
-        return
-    problems: list[str] = []
-    doubts: list[str] = []
-    probes: list[dict[str, Any]] = []
-    xml, json_ops = api.accepting("xml"), api.accepting("json")
-    wrong = ([(op, "application/json", b'{"probe": true}') for op, _ in xml] if xml else
-             [(op, "application/xml", b'<?xml version="1.0" encoding="UTF-8"?><probe/>') for op, _ in json_ops])
-    limit = _body_limit(ctx)
-    untested = _consent(ctx, ctx.say("probe.oversize", size=limit + 1))
-    big: list[tuple[Operation, str, bytes]] = []
-    if untested is None:
-        op, media = sorted(targets, key=lambda t: "{" in t[0].path)[0]
-        big.append((op, media, oversize(media, limit + 1)))
-    async with ctx.client(ctx.identities[0]) as client:
-        for probes_of, expected, key in ((wrong, (400, 415), "input.wrong_type"), (big, (413,), "input.oversize")):
-            reached = 0
-            for op, media, body in probes_of:
-                call = call_for(op, media=media, content=body)
-                label = (f"{call.label} ({len(body)} bytes, limit {limit})" if expected == (413,)
-                         else f"{call.label} (as {media})")
-                try:
-                    response = await send(client, call)
-                except HttpFailure as exc:
-                    problems.append(ctx.say("input.no_answer", probe=label, problem=str(exc)))
-                    probes.append({"probe": label, **_failure(exc)})
-                    continue
-                probes.append({"probe": label, "status": response.status, "exchange": response.exchange.to_json(),
-                               "reached_the_parser": response.status not in NOT_REACHED})
-                if response.status in NOT_REACHED:
-                    continue
-                reached += 1
-                if response.status not in expected:
-                    problems.append(ctx.say(key, probe=label, status=response.status))
-            if probes_of and not reached:
-                doubts.append(ctx.say("probe.not_reached", count=len(probes_of)))
-    evidence = {"probes": probes, "limit": limit}
-    if problems:
-        yield Verdict("SB-INPUT-02", failed(problems[0], problems=problems, **evidence))
-    elif untested is not None:
-        # A pass of the wrong-type part alone would hide the untested size probe: the requirement stays untested.
-        yield Verdict("SB-INPUT-02", Untested(ctx.say("untested.partial", reason=untested.reason, count=len(probes))))
-    elif doubts:
-        yield Verdict("SB-INPUT-02", inconclusive(doubts[0], **evidence))
-    elif not wrong:
-        yield Verdict("SB-INPUT-02", passed(ctx.say("input.ok_size_only", size=limit + 1), **evidence))
-    else:
-        yield Verdict("SB-INPUT-02", passed(ctx.say("input.ok", count=len(probes), size=limit + 1), **evidence))
 
 
 # -- planning -----------------------------------------------------------------------------------------
@@ -1021,13 +486,13 @@ _SCENARIOS: tuple[tuple[Callable[..., AsyncIterator[Verdict]], tuple[str, ...], 
     (methods, ("SB-METH-02",), "methods"),
     (cors, ("SB-CORS-01",), "CORS"),
     (cookies, ("SB-COOK-01",), "cookies"),
-    (missing_credentials, ("SB-AUTH-01",), "protected operations"),
-    (jwt, ("SB-AUTH-02",), "JWT manipulation"),
-    (xxe, ("SB-XML-01",), "XML external resolution"),
-    (body_limits, ("SB-INPUT-02",), "body size and type"),
-    (entity_bombs, ("SB-XML-02",), "entity-expansion bombs"),
-    (nesting_bombs, ("SB-INPUT-01",), "nesting bombs"),
-    (brute_force, ("SB-AUTH-03",), "brute force"),  # last: a lockout must not disturb the other probes
+    (auth.missing_credentials, ("SB-AUTH-01",), "protected operations"),
+    (auth.jwt, ("SB-AUTH-02",), "JWT manipulation"),
+    (hostile.xxe, ("SB-XML-01",), "XML external resolution"),
+    (hostile.body_limits, ("SB-INPUT-02",), "body size and type"),
+    (hostile.entity_bombs, ("SB-XML-02",), "entity-expansion bombs"),
+    (hostile.nesting_bombs, ("SB-INPUT-01",), "nesting bombs"),
+    (auth.brute_force, ("SB-AUTH-03",), "brute force"),  # last: a lockout must not disturb the other probes
 )
 
 

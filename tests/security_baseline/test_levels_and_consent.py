@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance_profiles.security_baseline import checks
+from conformance_profiles.security_baseline import hostile, judging
 
 from .conftest import Serve, judge, run_full
 
@@ -80,8 +80,8 @@ def test_without_an_api_document_the_operation_checks_are_inconclusive(service: 
 
 def test_zero_callbacks_from_a_remote_target_is_inconclusive_never_pass(service: Serve,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checks, "_loopback", lambda host: False)
-    monkeypatch.setattr(checks, "XXE_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(hostile, "loopback", lambda host: False)
+    monkeypatch.setattr(hostile, "XXE_WAIT_SECONDS", 0.5)
     judged = judge(service(), "SB-XML-01")
     [result] = judged.of("SB-XML-01")
     assert result.outcome.value == "inconclusive" and "callback host" in result.message
@@ -89,15 +89,15 @@ def test_zero_callbacks_from_a_remote_target_is_inconclusive_never_pass(service:
 
 
 def test_a_callback_from_a_remote_target_still_fails(service: Serve, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checks, "_loopback", lambda host: False)
+    monkeypatch.setattr(hostile, "loopback", lambda host: False)
     judged = judge(service(["xxe"]), "SB-XML-01")
     [result] = judged.of("SB-XML-01")
     assert result.outcome.value == "fail" and result.evidence["hits"]
 
 
 def test_loopback_hosts() -> None:
-    assert checks._loopback("127.0.0.1") and checks._loopback("::1") and checks._loopback("localhost")
-    assert not checks._loopback("10.0.0.1") and not checks._loopback("cong.example.gov.vn")
+    assert judging.loopback("127.0.0.1") and judging.loopback("::1") and judging.loopback("localhost")
+    assert not judging.loopback("10.0.0.1") and not judging.loopback("cong.example.gov.vn")
 
 
 def test_messages_are_said_in_vietnamese(service: Serve) -> None:
