@@ -15,6 +15,10 @@ Every HTTP call a live profile makes goes through :class:`HardenedClient`. What 
   ``max_incomplete_event_size`` at 100 KiB (``AsyncHTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE``), so
   a response head (or chunk-size line) longer than that fails as ``too-large`` once at most ~164 KiB
   is buffered (h11's "Receive buffer too long", status hint 431). Anything under 100 KiB is accepted.
+- **Unresponsive systems.** Clients may share an :class:`Unresponsive` breaker (a live run's do): once
+  ``UNRESPONSIVE_AFTER`` exchanges in a row have timed out, the system is deemed unresponsive and every
+  later request fails at once, unsent, as a ``timeout`` naming the first of them. Without it, a system
+  that never answers would hold a run for (requests × ``total_s``): minutes, for a few operations.
 - **Where.** No automatic redirects: a 3xx comes back as a response with its ``Location``.
   ``max_redirects`` follows same-origin redirects only; another scheme, host or port is refused
   before any connection. ``trust_env=False``: no proxy or certificate settings from the environment.
@@ -58,12 +62,14 @@ from .target import MASK, SecretMasker, Target
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "UNRESPONSIVE_AFTER",
     "Exchange",
     "FailureKind",
     "HardenedClient",
     "HttpFailure",
     "HttpLimits",
     "Response",
+    "Unresponsive",
 ]
 
 DEFAULT_USER_AGENT = f"lienthong-conformance/{__version__}"
@@ -78,6 +84,7 @@ _MAX_CODINGS = 5  # as curl: more stacked content codings than this is an attack
 _MASK_MARGIN = 64 * 1024  # characters masked past an excerpt's end, so no secret shorter than half of it is cut
 _CLOSE_S = 2.0
 _MAX_HEAD = 100 * 1024  # httpcore's h11 max_incomplete_event_size (AsyncHTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE)
+UNRESPONSIVE_AFTER = 5  # timeouts in a row, with no answer between them, that make a system unresponsive
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,8 @@ class Exchange:
 class HttpFailure(Exception):
     """The peer could not be talked to, or misbehaved: ``kind`` says how, ``exchange`` holds what was seen.
 
-    ``exchange`` is None only when nothing was sent (an off-host URL refused up front).
+    ``exchange`` is None only when nothing was sent (an off-host URL refused up front, or any request once
+    the system is deemed unresponsive).
     """
 
     def __init__(self, kind: FailureKind, message: str, exchange: Exchange | None = None) -> None:
@@ -195,6 +203,39 @@ class HttpFailure(Exception):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
+
+
+class Unresponsive:
+    """A breaker shared by the clients of one run: after ``limit`` timeouts in a row, no request is sent.
+
+    Any exchange that ends otherwise (an answer, or a failure that is not a timeout) resets the count
+    while the breaker is still closed; once open, it stays open for the rest of the run.
+    """
+
+    def __init__(self, limit: int = UNRESPONSIVE_AFTER) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be 1 or more, got {limit}")
+        self.limit = limit
+        self._streak: list[str] = []
+        self._reason: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        """Why requests are no longer sent; None while the breaker is closed."""
+        return self._reason
+
+    def record(self, timeout: str | None) -> None:
+        """Count one finished exchange: ``timeout`` is its (masked) timeout message, or None."""
+        if self._reason is not None:
+            return
+        if timeout is None:
+            self._streak.clear()
+            return
+        self._streak.append(timeout)
+        if len(self._streak) >= self.limit:
+            self._reason = (f"not sent: the last {len(self._streak)} requests in a row got no answer within their "
+                            f"deadline, so the system is deemed unresponsive for the rest of the run "
+                            f"(the first: {self._streak[0]})")
 
 
 @dataclass(frozen=True)
@@ -220,8 +261,10 @@ class HardenedClient:
         ca_file: Path | None = None,
         masker: SecretMasker | None = None,
         default_headers: Mapping[str, str] | None = None,
+        unresponsive: Unresponsive | None = None,
     ) -> None:
         self.limits = limits or HttpLimits()
+        self._unresponsive = unresponsive
         self.base_url = _parse_base_url(base_url)
         self._origin = _origin(self.base_url)
         self._ca_file = ca_file
@@ -314,6 +357,8 @@ class HardenedClient:
         if _origin(request.url) != self._origin:
             raise HttpFailure("off-host", masks.mask(
                 f"refusing to contact {shown}: outside the target origin {_show(self._origin)}"))
+        if self._unresponsive is not None and self._unresponsive.reason is not None:
+            raise HttpFailure("timeout", masks.mask(f"{shown}: {self._unresponsive.reason}"))
         if self._bucket is not None:
             await self._bucket.wait()
         seen = _Seen()
@@ -340,6 +385,8 @@ class HardenedClient:
             cause, failure = exc, ("protocol", f"the response body from {shown} does not decode: {exc}")
         except (httpx.HTTPError, OSError) as exc:
             cause, failure = exc, self._classify(exc, request.url, shown)
+        if self._unresponsive is not None:
+            self._unresponsive.record(masks.mask(failure[1]) if failure and failure[0] == "timeout" else None)
         if failure is not None:
             message = masks.mask(failure[1])
             raise HttpFailure(failure[0], message, self._record(request, seen, started, message, masks)) from cause

@@ -32,7 +32,7 @@ from typing import Any
 from .clock import Clock
 from .errors import ConfigError, ProfileError
 from .evaluate import make_result
-from .http import HardenedClient, HttpFailure, HttpLimits
+from .http import HardenedClient, HttpFailure, HttpLimits, Unresponsive
 from .i18n import Catalogue, t
 from .model import Finding, Level, Outcome, Requirement, Result
 from .registry import Judgement, artefact_path, say_message
@@ -188,6 +188,8 @@ class LiveContext:
     limits: HttpLimits = field(default_factory=HttpLimits)
     concurrency: int = 8
     shared: dict[str, Any] = field(default_factory=dict)  # what scenarios of one profile share within a process
+    # One breaker for every client of the run: a system that stops answering stops costing a deadline per request.
+    unresponsive: Unresponsive = field(default_factory=Unresponsive)
 
     @property
     def base_url(self) -> str:
@@ -234,7 +236,7 @@ class LiveContext:
         if bearer:
             sent["Authorization"] = f"Bearer {bearer}"
         return HardenedClient(self.base_url, limits=self.limits, ca_file=self.ca_file,
-                              masker=self.target.masker(), default_headers=sent)
+                              masker=self.target.masker(), default_headers=sent, unresponsive=self.unresponsive)
 
     def artefact(self, name: str) -> Path:
         """The path of the profile artefact ``name``."""

@@ -30,6 +30,7 @@ __all__ = [
     "LoopbackServer",
     "Pki",
     "SeenRequest",
+    "deep_json",
     "echo",
     "endless_chunked",
     "garbage",
@@ -255,6 +256,17 @@ async def garbage(conn: Conn) -> None:
     """Answers with something that is not HTTP, then hangs up."""
     await conn.read_request()
     await conn.send(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe binary \x1b[31m noise\r\n\r\n")
+
+
+def deep_json(depth: int = 50_000) -> Handler:
+    """Answers every request, the API document's path included, with 200 and a JSON array ``depth`` levels deep."""
+    body = b"[" * depth + b"]" * depth
+
+    async def handler(conn: Conn) -> None:
+        while True:
+            await conn.read_request()
+            await conn.send(respond(200, {"Content-Type": "application/json"}, body))
+    return handler
 
 
 async def reset_on_accept(conn: Conn) -> None:
