@@ -20,6 +20,7 @@ from typing import Any
 
 import jsonschema
 
+from conformance.apidoc import MAX_DEPTH
 from conformance.http import HardenedClient, HttpFailure, Response
 from conformance.i18n import load_catalogue
 from conformance.live import LiveContext, failed
@@ -78,6 +79,7 @@ class OperationRun:
     sample: Mapping[str, Any] | None = None
     roundtrip: str | None = None  # "intact", or how the text came back
     problem: str | None = None
+    unjudged: dict[str, str] = field(default_factory=dict)  # aspect -> why an answer could not be judged on it
 
     def see(self, aspect: str, kind: str, message: str, response: Response | None, case: Case | None) -> None:
         """Record one occurrence of a problem."""
@@ -101,6 +103,9 @@ class OperationRun:
         judged = sum(self.judged[a] for a in wanted)
         if judged:
             return passed(say(lang, "pass.summary", count=judged, what=what), **evidence)
+        unjudged = next((self.unjudged[a] for a in wanted if a in self.unjudged), None)
+        if unjudged:
+            return inconclusive(unjudged, **evidence)
         if self.problem:
             return inconclusive(self.problem, **evidence)
         if self.transport:
@@ -152,10 +157,39 @@ def _media_matches(actual: str, documented_type: str) -> bool:
     return minor == "*" and actual.startswith(major + "/")
 
 
+class _TooDeep(ValueError):
+    """A JSON body nested more than ``MAX_DEPTH`` levels deep: it is not read, so it cannot be judged."""
+
+
 def _strict_json(body: bytes) -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
-    return json.loads(body.decode("utf-8"), parse_constant=refuse)
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=refuse)
+    except RecursionError:
+        raise _TooDeep from None
+    # A fixed limit, not Python's recursion limit: the same body gets the same outcome wherever the harness runs,
+    # and the validator, which recurses, never meets a body deeper than it can walk.
+    if _deeper_than(data, MAX_DEPTH):
+        raise _TooDeep
+    return data
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
+
+
+def _too_deep(run: OperationRun, aspect: str, response: Response, lang: str) -> None:
+    run.unjudged.setdefault(aspect, say(lang, "inconclusive.too_deep", status=response.status, limit=MAX_DEPTH))
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -210,9 +244,12 @@ def judge_response(spec: Spec, run: OperationRun, case: Case, response: Response
         _judge_problem(run, case, response, actual, lang)
     if found is not None:
         _judge_content(spec, run, case, response, found, actual, lang)
-    if actual and is_json_media(actual) and not response.exchange.response_body_truncated:
+    if actual and is_json_media(actual):
         try:
             data = _strict_json(response.body)
+        except _TooDeep:
+            _too_deep(run, "nfc", response, lang)
+            return
         except (ValueError, UnicodeDecodeError):
             return
         run.judged["nfc"] += 1
@@ -228,11 +265,14 @@ def _judge_problem(run: OperationRun, case: Case, response: Response, actual: st
         run.see("problem-type", f"status {response.status}: {actual}", say(
             lang, "fail.problem_type", status=response.status, media=actual or "-"), response, case)
         return
-    run.judged["problem-members"] += 1
     try:
         data = _strict_json(response.body)
+    except _TooDeep:
+        _too_deep(run, "problem-members", response, lang)
+        return
     except (ValueError, UnicodeDecodeError):
         data = None
+    run.judged["problem-members"] += 1
     missing = [m for m in ("type", "title", "status") if not isinstance(data, Mapping) or m not in data]
     if missing:
         run.see("problem-members", f"missing {','.join(missing)}", say(
@@ -261,15 +301,18 @@ def _judge_content(spec: Spec, run: OperationRun, case: Case, response: Response
 
 
 def _judge_body(spec: Spec, run: OperationRun, case: Case, response: Response, pointer: str, lang: str) -> None:
-    if response.exchange.response_body_truncated:
-        return
-    run.judged["body-schema"] += 1
+    # The whole body is judged: only its excerpt in the evidence is cut (exchange.response_body_truncated).
     try:
         data = _strict_json(response.body)
+    except _TooDeep:
+        _too_deep(run, "body-schema", response, lang)
+        return
     except (ValueError, UnicodeDecodeError) as exc:
+        run.judged["body-schema"] += 1
         run.see("body-schema", "not JSON", say(lang, "fail.not_json", status=response.status, problem=str(exc)[:200]),
                 response, case)
         return
+    run.judged["body-schema"] += 1
     error = jsonschema.exceptions.best_match(spec.validator(pointer).iter_errors(data))
     if error is not None:
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
