@@ -466,6 +466,10 @@ async def cookies(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
             masked = [v for n, v in response.exchange.response_headers if n.lower() == "set-cookie"]
             judged.append({"response": where, "cookies": names, "set-cookie": masked})
         found += [(p, response.exchange.to_json()) for p in problems]
+    if not answers:
+        yield Verdict("SB-COOK-01", inconclusive(ctx.say("sample.none", count=len(sample.seen)),
+                                                 unanswered=sample.unanswered()))
+        return
     if not judged:
         yield Verdict("SB-COOK-01", not_applicable(ctx.say("cookie.none", count=len(answers)),
                                                    responses=[where for where, _ in answers]))
