@@ -9,14 +9,15 @@ one per operation, aspect and kind, with a count and the first exchange as evide
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import secrets
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 
@@ -45,6 +46,7 @@ STATEFUL_STATUSES = frozenset({401, 403, 404, 409, 422, 429})
 VIETNAMESE = "Sở Thông tin và Truyền thông tỉnh Tây Ninh: Nguyễn Thị Ánh Tuyết, Đắk Lắk"
 _MESSAGES = Path(__file__).with_name("messages.yaml")
 _FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
+T = TypeVar("T")
 
 
 def say(lang: str, key: str, /, **params: object) -> str:
@@ -395,31 +397,51 @@ async def exercise(ctx: LiveContext, spec: Spec, operation: Operation, client: H
         return run
     probe = positives[0] if positives else None
     roundtrip = _roundtrip_case(spec, probe) if probe else None
-    gate = asyncio.Semaphore(ctx.concurrency)
 
     async def one(case: Case, sender: HardenedClient, kind: str) -> tuple[Case, str, Response | None]:
-        async with gate:
-            try:
-                return case, kind, await _send(sender, case)
-            except HttpFailure as exc:
-                run.transport.append(f"{case.kind}: {exc}")
-                return case, kind, None
+        try:
+            return case, kind, await _send(sender, case)
+        except HttpFailure as exc:
+            run.transport.append(f"{case.kind}: {exc}")
+            return case, kind, None
 
-    jobs = [one(c, client, c.kind) for c in positives]
+    calls = [functools.partial(one, c, client, c.kind) for c in positives]
     if roundtrip is not None:
-        jobs.append(one(roundtrip[0], client, "roundtrip"))
+        calls.append(functools.partial(one, roundtrip[0], client, "roundtrip"))
     if operation.secured and probe is not None:
-        jobs += [one(probe, anonymous, "no-credentials"), one(probe, forged, "invalid-credentials")]
+        calls += [functools.partial(one, probe, anonymous, "no-credentials"),
+                  functools.partial(one, probe, forged, "invalid-credentials")]
     accepted = []
-    for case, kind, response in await asyncio.gather(*jobs):
+    async for case, kind, response in _in_order(calls, ctx.concurrency):
         _judge_exchange(spec, run, case, kind, response, roundtrip, ctx.lang)
         if kind == "positive" and response is not None and 200 <= response.status < 300:
             accepted.append(case)
     # Negatives start from positives the system accepted, so a refusal can only be for the broken constraint.
     negatives = negative_cases(spec, operation, accepted or positives, ctx.max_examples, seed)
-    for case, kind, response in await asyncio.gather(*(one(c, client, c.kind) for c in negatives)):
+    async for case, kind, response in _in_order([functools.partial(one, c, client, c.kind) for c in negatives],
+                                                ctx.concurrency):
         _judge_exchange(spec, run, case, kind, response, roundtrip, ctx.lang)
     return run
+
+
+async def _in_order(calls: Sequence[Callable[[], Coroutine[Any, Any, T]]], width: int) -> AsyncIterator[T]:
+    """Run ``calls``, at most ``width`` at a time, and yield their results in the calls' order.
+
+    The caller judges each answer and drops it before another call starts, so at most ``width`` response
+    bodies are held whatever the case budget (gathering them all held ``max_examples`` bodies of up to
+    ``max_response_bytes`` each), and answers are judged, and their evidence kept, in the cases' order.
+    """
+    running: deque[asyncio.Task[T]] = deque()
+    try:
+        for call in calls:
+            running.append(asyncio.create_task(call()))
+            if len(running) >= width:
+                yield await running.popleft()
+        while running:
+            yield await running.popleft()
+    finally:
+        for task in running:
+            task.cancel()
 
 
 def _judge_exchange(spec: Spec, run: OperationRun, case: Case, kind: str, response: Response | None,
