@@ -43,7 +43,9 @@ class RunOptions:
 def pytest_args(opts: RunOptions, ini: Path) -> list[str]:
     """The pytest command line of a live run (no project conftest or ini file is read)."""
     # Plugins are named, not auto-loaded: whatever else is installed (and its import time) stays out of the run.
-    args = ["-c", str(ini), "--rootdir", str(ini.parent), "-p", "no:cacheprovider", "--no-header", "--assert=plain",
+    # --noconftest: pytest would otherwise import conftest.py from the working folder and its test*/ folders.
+    args = ["-c", str(ini), "--rootdir", str(ini.parent), "-p", "no:cacheprovider", "--noconftest", "--no-header",
+            "--assert=plain",
             "-p", "conformance.pytest_plugin",
             "-q" if opts.quiet else "-v", "-o", "console_output_style=count",
             "-W", "ignore::pytest.PytestAssertRewriteWarning",
