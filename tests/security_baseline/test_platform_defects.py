@@ -13,6 +13,7 @@ import pytest
 
 from conformance.live_session import RunOptions, run_live
 from conformance_fixtures.exchange_platform import SECURITY_DEFECTS, running_platform
+from conformance_profiles.security_baseline.tls_scanner import scanner_available
 from tests.conftest import failed_ids, load_valid_report
 
 HTTP_DEFECTS = sorted(name for name, d in SECURITY_DEFECTS.items() if not d.tls)
@@ -40,8 +41,12 @@ def test_the_clean_platform_is_conformant_at_level_3_with_consent(tmp_path: Path
     report = _run(tmp_path, monkeypatch, [])
     problems = [f"{r['requirement']} {r['subject']}: {r['outcome']} {r['message']}" for r in report["results"]
                 if r["outcome"] not in ("pass", "not-applicable")]
-    assert report["verdict"] == "conformant", problems
-    assert report["summary"]["untested"] == []
+    if scanner_available():
+        assert report["verdict"] == "conformant", problems
+        assert report["summary"]["untested"] == []
+    else:  # without the tls extra, the rows only sslyze can judge are untested, and nothing else fails
+        assert report["verdict"] == "inconclusive" and not failed_ids(report), problems
+        assert all(rid.startswith(("SB-TLS", "SB-CERT")) for rid in report["summary"]["untested"])
     assert len(report["summary"]["by_requirement"]) == 38
     assert all(r["evidence"] for r in report["results"])
     target = report["target"]
