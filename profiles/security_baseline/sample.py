@@ -161,18 +161,21 @@ async def health(ctx: LiveContext, api: Api) -> Seen:
 
 
 def brief(seen: Iterable[Seen], *names: str) -> list[dict[str, Any]]:
-    """A compact record of sampled answers: request, status, the headers ``names`` and the curl line."""
+    """Sampled answers without their bodies: request, status, every response header (masked as in the
+    exchange), the headers ``names`` the row judged, and the curl line that repeats the request."""
     out = []
     for s in seen:
         entry: dict[str, Any] = {"request": s.label}
         exchange = s.exchange
         if s.response is not None:
             entry["status"] = s.response.status
-            entry["headers"] = {n: s.response.headers.get_list(n) for n in names if s.response.headers.get_list(n)}
+            entry["judged"] = {n: s.response.headers.get_list(n) for n in names}
         else:
             entry["problem"] = str(s.failure)
         if exchange is not None:
             entry["url"] = exchange["url"]
+            if exchange.get("response"):
+                entry["response_headers"] = exchange["response"]["headers"]
             entry["curl"] = exchange["curl"]
         out.append(entry)
     return out
