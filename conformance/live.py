@@ -20,6 +20,7 @@ overruns its budget, is ``error`` or ``inconclusive`` for each of its requiremen
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import hashlib
 import time
@@ -36,7 +37,7 @@ from .http import HardenedClient, HttpFailure, HttpLimits, Unresponsive
 from .i18n import Catalogue, t
 from .model import Finding, Level, Outcome, Requirement, Result
 from .registry import Judgement, artefact_path, say_message
-from .target import Target
+from .target import SecretMasker, Target
 
 __all__ = [
     "Identity",
@@ -97,6 +98,7 @@ class Identity:
     organ_id: str | None = None
     token: str | None = field(default=None, repr=False)
     expired_token: str | None = field(default=None, repr=False)
+    basic: tuple[str, str] | None = field(default=None, repr=False)  # (username, password) for HTTP Basic
 
 
 ScenarioFunc = Callable[["LiveContext"], "AsyncIterator[Verdict] | Awaitable[Iterable[Verdict]]"]
@@ -221,7 +223,9 @@ class LiveContext:
                          for i in declared)
         auth = self.target.data.get("auth", {})
         token = auth.get("token") if auth.get("type") == "bearer" else None
-        return (Identity("default", None, token),)
+        basic = ((auth["username"], auth["password"]) if auth.get("type") == "basic" and "username" in auth
+                 and "password" in auth else None)
+        return (Identity("default", None, token, basic=basic),)
 
     def seed_for(self, name: str) -> int:
         """A seed for one scenario: stable for the run's seed, different between scenarios."""
@@ -230,11 +234,14 @@ class LiveContext:
 
     def client(self, identity: Identity | None = None, *, token: str | None = None,
                headers: Mapping[str, str] | None = None) -> HardenedClient:
-        """A hardened client for the target; it sends ``Bearer`` with ``token``, else with the identity's token."""
+        """A hardened client for the target; it sends ``Bearer`` with ``token``, else the identity's credentials."""
         sent: dict[str, str] = dict(headers or {})
         bearer = token if token is not None else (identity.token if identity else None)
         if bearer:
             sent["Authorization"] = f"Bearer {bearer}"
+        elif token is None and identity is not None and identity.basic is not None:
+            pair = ":".join(identity.basic).encode()
+            sent["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
         return HardenedClient(self.base_url, limits=self.limits, ca_file=self.ca_file,
                               masker=self.target.masker(), default_headers=sent, unresponsive=self.unresponsive)
 
@@ -302,4 +309,22 @@ def run_scenario(scenario: Scenario, ctx: LiveContext) -> ScenarioResults:
         outcome, message = problem or (Outcome.ERROR, t("live.no_verdict", ctx.lang, scenario=scenario.name))
         results.append(make_result(ctx.requirements[rid], ctx.profile_id, scenario.subject, outcome, message,
                                    (), {"scenario": scenario.name}, elapsed, ctx.lang))
-    return ScenarioResults(results, untested)
+    # Messages and evidence quote what the system sent, which may echo a credential: mask before anything is written.
+    masker = ctx.target.masker()
+    return ScenarioResults([_masked(r, masker) for r in results],
+                           {rid: masker.mask(reason) for rid, reason in untested.items()})
+
+
+def _masked(result: Result, masker: SecretMasker) -> Result:
+    return dataclasses.replace(result, subject=masker.mask(result.subject), message=masker.mask(result.message),
+                               evidence=_mask_value(result.evidence, masker))
+
+
+def _mask_value(value: Any, masker: SecretMasker) -> Any:
+    if isinstance(value, str):
+        return masker.mask(value)
+    if isinstance(value, Mapping):
+        return {_mask_value(k, masker): _mask_value(v, masker) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_value(v, masker) for v in value]
+    return value

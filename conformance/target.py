@@ -46,9 +46,13 @@ class SecretMasker:
             forms.update({
                 secret,
                 urllib.parse.quote(secret, safe=""),
+                urllib.parse.quote(secret),  # as a URL path carries it: "/" kept
                 urllib.parse.quote_plus(secret),
                 json.dumps(secret)[1:-1],
+                json.dumps(secret, ensure_ascii=False)[1:-1],
+                repr(secret)[1:-1],  # as Python quotes it in a message (a schema error, a !r field)
                 base64.b64encode(secret.encode()).decode(),
+                secret.encode().decode("latin-1"),  # its UTF-8 bytes read as Latin-1, as HTTP header values are
             })
         self._pattern = re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True)))) if forms else None
 
@@ -177,6 +181,9 @@ def load_target(path: Path) -> Target:
         raise ConfigError(f"target file {path} is not valid:\n  " + "\n  ".join(lines))
     secrets: list[str] = []
     resolved = _resolve_env(data, None, secrets, "")
+    auth = resolved.get("auth") or {}
+    if auth.get("type") == "basic" and auth.get("password") and auth.get("username"):
+        secrets.append(f"{auth['username']}:{auth['password']}")  # what HTTP Basic sends, base64-encoded
     base = path.parent
     for keys in _PATH_KEYS:
         node = resolved
