@@ -78,9 +78,11 @@ class ReportBuilder:
         self.reasons[(profile, requirement)] = reason
 
     def untested(self) -> list[str]:
-        """Requirement ids no check exercised, except those skipped because evaluation stopped early."""
+        """Ids no check exercised (except those skipped because evaluation stopped early), and ids a profile
+        left partly untested with a reason, unless they already failed."""
         return [rid for (pid, rid), tally in self.tallies.items()
-                if not tally.exercised and (pid, rid) not in self.omitted]
+                if (not tally.exercised and (pid, rid) not in self.omitted)
+                or ((pid, rid) in self.reasons and tally.outcome is not Outcome.FAIL)]  # a part left untested
 
     def verdict(self, claims: frozenset[str]) -> Verdict:
         """The run's verdict (``design.md``, verdict roll-up)."""

@@ -48,6 +48,15 @@ def test_a_probe_without_consent_is_untested_with_its_reason(tmp_path: Path) -> 
     assert not _outcomes(report, "PRB-03")
 
 
+def test_a_requirement_with_an_untested_part_is_untested_even_when_the_rest_passed(tmp_path: Path) -> None:
+    passive = _run(tmp_path / "a")
+    assert _outcomes(passive, "PRB-06") == [("pass", "mandatory")]
+    assert "PRB-06" in passive["summary"]["untested"]
+    assert passive["summary"]["untested_reasons"]["PRB-06"] == "the active part needs consent: active"
+    active = _run(tmp_path / "b", consent="active")
+    assert "PRB-06" not in active["summary"]["untested"]
+
+
 def test_profile_bugs_are_errors_never_passes(tmp_path: Path) -> None:
     forgot = _run(tmp_path / "a")
     assert _outcomes(forgot, "PRB-04") == [("error", "mandatory")]

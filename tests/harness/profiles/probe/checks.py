@@ -15,12 +15,15 @@ async def judged(ctx: LiveContext) -> AsyncIterator[Verdict]:
     yield Verdict("PRB-02", failed("broken"))
 
 
-@live.scenario("PRB-03", subject="consent")
+@live.scenario("PRB-03", "PRB-06", subject="consent")
 async def gated(ctx: LiveContext) -> AsyncIterator[Verdict]:
+    yield Verdict("PRB-06", passed("the passive part"))
     if ctx.consent == "active":
         yield Verdict("PRB-03", passed("probed"))
+        yield Verdict("PRB-06", passed("the active part"))
     else:
         yield Verdict("PRB-03", Untested("needs consent: active"))
+        yield Verdict("PRB-06", Untested("the active part needs consent: active"))
 
 
 @live.scenario("PRB-04", "PRB-05", subject="bugs")
