@@ -311,11 +311,13 @@ def demo_cmd(out_dir: Path | None, formats: tuple[str, ...], jobs: int, seed: in
               help="Target file: the system under test, its endpoints, identities and limits.")
 @click.option("-p", "--profile", "profile_names", multiple=True,
               help="Live profile id or folder (repeatable; default: every installed live profile).")
+@click.option("--callback-host", help="An address of this machine the system can reach, for out-of-band probes "
+                                      "(XXE); needed when the system is not on this machine.")
 @common_options
 @guarded
-def run_cmd(target_file: Path, profile_names: tuple[str, ...], out_dir: Path | None, formats: tuple[str, ...],
-            jobs: int, seed: int | None, lang: str, trust: tuple[Path, ...], claims: tuple[str, ...],
-            list_passes: bool, max_examples: int | None, now: str | None) -> None:
+def run_cmd(target_file: Path, profile_names: tuple[str, ...], callback_host: str | None, out_dir: Path | None,
+            formats: tuple[str, ...], jobs: int, seed: int | None, lang: str, trust: tuple[Path, ...],
+            claims: tuple[str, ...], list_passes: bool, max_examples: int | None, now: str | None) -> None:
     """Run live profiles against a running system (every result is listed, passes included)."""
     clock = parse_now(now) if now else Clock.start()
     target = load_target(target_file)
@@ -326,11 +328,12 @@ def run_cmd(target_file: Path, profile_names: tuple[str, ...], out_dir: Path | N
                                    f"'conformance validate -p {name} FILES…'")
     seed = seed if seed is not None else secrets.randbelow(2**31)
     reproduce = _reproduce("run", clock, repeat={"-p": profile_names, "--claim": claims},
-                           single={"-t": target_file, "--seed": seed, "--max-examples": max_examples}, args=())
+                           single={"-t": target_file, "--seed": seed, "--max-examples": max_examples,
+                                   "--callback-host": callback_host}, args=())
     opts = RunOptions(target_file=target_file, out_dir=out_dir or default_out_dir(target_file.stem),
                       profiles=profile_names, formats=formats or FORMATS, jobs=jobs, seed=seed, lang=lang,
                       max_examples=max_examples or 50, now=clock.now().isoformat(), claims=claims,
-                      reproduce=reproduce)
+                      reproduce=reproduce, callback_host=callback_host)
     report = run_live(opts)
     _print_summary(report, sorted(p for p in opts.out_dir.iterdir() if p.name != "inputs"))
     sys.exit(int(exit_code_for(Verdict(report["verdict"]))))

@@ -26,9 +26,12 @@ import hashlib
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from .clock import Clock
 from .errors import ConfigError, ProfileError
@@ -36,6 +39,7 @@ from .evaluate import make_result
 from .http import HardenedClient, HttpFailure, HttpLimits, Unresponsive
 from .i18n import Catalogue, t
 from .model import Finding, Level, Outcome, Requirement, Result
+from .oob import OutOfBandListener, is_loopback, out_of_band_listener
 from .registry import Judgement, artefact_path, say_message
 from .target import SecretMasker, Target
 
@@ -189,6 +193,7 @@ class LiveContext:
     requirements: Mapping[str, Requirement] = field(default_factory=dict)
     limits: HttpLimits = field(default_factory=HttpLimits)
     concurrency: int = 8
+    callback_host: str | None = None  # an address of this machine the system can reach (out-of-band probes)
     shared: dict[str, Any] = field(default_factory=dict)  # what scenarios of one profile share within a process
     # One breaker for every client of the run: a system that stops answering stops costing a deadline per request.
     unresponsive: Unresponsive = field(default_factory=Unresponsive)
@@ -226,6 +231,16 @@ class LiveContext:
         basic = ((auth["username"], auth["password"]) if auth.get("type") == "basic" and "username" in auth
                  and "password" in auth else None)
         return (Identity("default", None, token, basic=basic),)
+
+    @property
+    def callback_reachable(self) -> bool:
+        """Whether the system can reach this machine's out-of-band listener: it is local, or a callback host is set."""
+        host = httpx.URL(self.base_url).host
+        return self.callback_host is not None or is_loopback(host)
+
+    def out_of_band(self) -> AbstractContextManager[OutOfBandListener]:
+        """An out-of-band listener the system under test can reach (127.0.0.1, or ``--callback-host``)."""
+        return out_of_band_listener(self.callback_host or "127.0.0.1")
 
     def seed_for(self, name: str) -> int:
         """A seed for one scenario: stable for the run's seed, different between scenarios."""

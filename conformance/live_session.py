@@ -37,6 +37,7 @@ class RunOptions:
     claims: Sequence[str] = ()
     reproduce: str = ""
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    callback_host: str | None = None
     quiet: bool = True
 
 
@@ -54,6 +55,8 @@ def pytest_args(opts: RunOptions, ini: Path) -> list[str]:
             "--conformance-run-id", opts.run_id, "--conformance-reproduce", opts.reproduce]
     for name in opts.profiles:
         args += ["--conformance-profile", name]
+    if opts.callback_host:
+        args += ["--conformance-callback-host", opts.callback_host]
     for claim in opts.claims:
         args += ["--conformance-claim", claim]
     for fmt in opts.formats:

@@ -9,6 +9,7 @@ empty 404 and never serves content.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import socket
 import threading
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["Hit", "OutOfBandListener", "out_of_band_listener"]
+__all__ = ["Hit", "OutOfBandListener", "is_loopback", "out_of_band_listener"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     hits: list[Hit]
     lock: threading.Lock
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -58,8 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
 class OutOfBandListener:
     """A loopback HTTP listener that records which one-time tokens were fetched."""
 
-    def __init__(self, server: _Server) -> None:
+    def __init__(self, server: _Server, host: str) -> None:
         self._server = server
+        self.host = host
         self.port: int = server.server_address[1]
 
     def token(self) -> str:
@@ -68,7 +74,8 @@ class OutOfBandListener:
 
     def url(self, token: str, suffix: str = "") -> str:
         """The URL a probe embeds for ``token``."""
-        return f"http://127.0.0.1:{self.port}/{token}{suffix}"
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}/{token}{suffix}"
 
     def hits(self, token: str | None = None) -> list[Hit]:
         """Requests seen so far (for ``token``, or all)."""
@@ -86,17 +93,32 @@ class OutOfBandListener:
         return self.hits(token)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (so a system there can reach a listener on 127.0.0.1)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @contextmanager
-def out_of_band_listener() -> Iterator[OutOfBandListener]:
-    """Run a listener on 127.0.0.1 (random port) for the duration of the block."""
-    server = _Server(("127.0.0.1", 0), _Handler)
+def out_of_band_listener(host: str = "127.0.0.1") -> Iterator[OutOfBandListener]:
+    """Run a listener on ``host`` (random port) for the duration of the block.
+
+    ``host`` is 127.0.0.1 unless the system under test is elsewhere: then it is an address of this machine
+    that the system can reach (``--callback-host``), and the probes name it.
+    """
+    server_class = _Server6 if ":" in host else _Server
+    server = server_class((host, 0), _Handler)
     server.hits = []
     server.lock = threading.Lock()
     server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     try:
-        yield OutOfBandListener(server)
+        yield OutOfBandListener(server, host)
     finally:
         server.shutdown()
         server.server_close()

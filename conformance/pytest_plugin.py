@@ -62,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-target", help="target file: run the live profiles against the system it describes")
     group.addoption("--conformance-seed", type=int, help="seed for generated cases (default: random, recorded)")
     group.addoption("--conformance-max-examples", type=int, default=50, help="generated cases per operation")
+    group.addoption("--conformance-callback-host", help="address of this machine the system can reach (out-of-band)")
     group.addoption("--conformance-run-id", help="run-unique token the checks put in what they create")
     group.addoption("--conformance-format", action="append", default=[], choices=list(FORMATS),
                     help="report format (repeatable; default: all)")
@@ -91,6 +92,7 @@ class _State:
         self.seed = seed if seed is not None else secrets.randbelow(2**31)
         self.max_examples = int(config.getoption("conformance_max_examples"))
         self.run_id = config.getoption("conformance_run_id") or secrets.token_hex(4)
+        self.callback_host: str | None = config.getoption("conformance_callback_host")
         self.live_cache: dict[tuple[str, str], ScenarioResults] = {}
         self.untested: dict[tuple[str, str], str] = {}
         self.facts: dict[str, list[tuple[int, Any]]] = {}
@@ -118,7 +120,7 @@ class _State:
             self.contexts[profile.id] = LiveContext(
                 profile.id, self.target, self.clock, self.run_id, self.seed, self.max_examples, self.lang,
                 dict(profile.artefacts), profile.messages(), dict(profile.requirements),
-                HttpLimits.from_target(self.target))
+                HttpLimits.from_target(self.target), callback_host=self.callback_host)
         return self.contexts[profile.id]
 
     def run_live(self, profile: Profile, scenario: Scenario) -> ScenarioResults:

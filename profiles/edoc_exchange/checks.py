@@ -19,7 +19,6 @@ from conformance.apidoc import read_document
 from conformance.errors import ConfigError
 from conformance.http import HttpFailure, Response
 from conformance.live import Identity, LiveChecks, LiveContext, Scenario, Verdict, failed
-from conformance.oob import out_of_band_listener
 from conformance.registry import Judgement, inconclusive, passed
 from conformance_profiles.openapi_contract.plan import AspectMap, document_scenario, operation_scenarios
 
@@ -227,7 +226,7 @@ async def hostile(ctx: LiveContext) -> AsyncIterator[Verdict]:
     active = ctx.consent == "active"
     async with AsyncExitStack() as stack:
         p = await _parties(ctx, stack, "H")
-        listener = stack.enter_context(out_of_band_listener())
+        listener = stack.enter_context(ctx.out_of_band())
         problems: list[str] = []
         exchanges: list[dict[str, Any]] = []
         tokens: dict[str, str] = {}
@@ -254,9 +253,11 @@ async def hostile(ctx: LiveContext) -> AsyncIterator[Verdict]:
                 problems.append(p.say("hostile.fetched", kind=kind, request=hit.request_line))
         skipped = [] if active else ["entity-expansion", "limit + 1 byte"]
         proof = {"probes": kinds, "exchanges": exchanges, "listener": listener.url("<token>"),
-                 "untested_without_consent": skipped}
+                 "untested_without_consent": skipped, "listener_reachable": ctx.callback_reachable}
         if problems:
             yield Verdict("EXC-12", failed(problems[0], problems=problems, **proof))
+        elif not ctx.callback_reachable:  # no hit proves nothing when the platform cannot reach the listener
+            yield Verdict("EXC-12", inconclusive(p.say("hostile.unreachable"), **proof))
         else:
             yield Verdict("EXC-12", passed(p.say("hostile.ok", count=len(kinds), skipped=", ".join(skipped) or "-"),
                                            **proof))

@@ -11,12 +11,11 @@ import httpx
 
 from conformance.http import HardenedClient, HttpFailure
 from conformance.live import LiveContext, Untested, Verdict, failed
-from conformance.oob import out_of_band_listener
 from conformance.registry import inconclusive, not_applicable, passed
 from conformance_profiles.openapi_contract.spec import Operation
 
 from .api import Api, Call, call_for
-from .judging import NOT_REACHED, consent_gate, failure, labels, loopback
+from .judging import NOT_REACHED, consent_gate, failure, labels
 from .payloads import (
     XXE_KINDS,
     billion_laughs,
@@ -49,10 +48,10 @@ async def xxe(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
         yield Verdict("SB-XML-01", not_applicable(ctx.say("na.no_xml"), operations=labels(api)))
         return
     host = httpx.URL(ctx.base_url).host
-    reachable = loopback(host)
+    reachable = ctx.callback_reachable
     problems: list[str] = []
     probes: list[dict[str, Any]] = []
-    with out_of_band_listener() as listener:
+    with ctx.out_of_band() as listener:
         tokens: dict[str, str] = {}
         async with ctx.client(ctx.identities[0]) as client:
             for op, media in targets:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from .api import Api
 from .rules import PART_L2, PART_WARN, Problem
 
 __all__ = ["MAX_SHOWN", "NOT_REACHED", "Found", "consent_gate", "credentials_given", "failure", "labels",
-           "loopback", "parts", "said", "shown_exchanges", "token_shape"]
+           "parts", "said", "shown_exchanges", "token_shape"]
 
 MAX_SHOWN = 5
 # Answers that come before any body is read: a path parameter naming no resource, a refused token. A probe
@@ -82,13 +81,3 @@ def token_shape(token: str | None) -> str:
     if not token:
         return "none"
     return f"{len(token)} characters, {token.count('.') + 1} dot-separated part(s)"
-
-
-def loopback(host: str) -> bool:
-    """Whether ``host`` is this machine, so that it can reach the out-of-band listener on 127.0.0.1."""
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

@@ -65,3 +65,17 @@ def test_profile_bugs_are_errors_never_passes(tmp_path: Path) -> None:
     assert _outcomes(raised, "PRB-04") == [("error", "mandatory")] == _outcomes(raised, "PRB-05")
     assert "ValueError: a bug in the profile" in next(r["message"] for r in raised["results"]
                                                        if r["requirement"] == "PRB-05")
+
+
+def test_the_out_of_band_listener_names_the_callback_host_and_sees_a_fetch(tmp_path: Path) -> None:
+    import urllib.request
+
+    from conformance.oob import out_of_band_listener
+    with out_of_band_listener("127.0.0.1") as listener:
+        token = listener.token()
+        url = listener.url(token, "/x.dtd")
+        assert url.startswith(f"http://127.0.0.1:{listener.port}/{token}")
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=5)  # the listener answers 404 and never serves content
+        assert [h.token for h in listener.wait_for(token, 2)] == [token]
+        assert listener.hits(listener.token()) == []

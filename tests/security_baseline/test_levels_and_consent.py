@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance_profiles.security_baseline import hostile, judging
+from conformance.live import LiveContext
+from conformance.oob import is_loopback
+from conformance_profiles.security_baseline import hostile
 from conformance_profiles.security_baseline.tls_scanner import scanner_available
 
 from .conftest import Serve, judge, run_full
@@ -81,7 +83,7 @@ def test_without_an_api_document_the_operation_checks_are_inconclusive(service: 
 
 def test_zero_callbacks_from_a_remote_target_is_inconclusive_never_pass(service: Serve,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hostile, "loopback", lambda host: False)
+    monkeypatch.setattr(LiveContext, "callback_reachable", property(lambda ctx: False))
     monkeypatch.setattr(hostile, "XXE_WAIT_SECONDS", 0.5)
     judged = judge(service(), "SB-XML-01")
     [result] = judged.of("SB-XML-01")
@@ -90,15 +92,15 @@ def test_zero_callbacks_from_a_remote_target_is_inconclusive_never_pass(service:
 
 
 def test_a_callback_from_a_remote_target_still_fails(service: Serve, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hostile, "loopback", lambda host: False)
+    monkeypatch.setattr(LiveContext, "callback_reachable", property(lambda ctx: False))
     judged = judge(service(["xxe"]), "SB-XML-01")
     [result] = judged.of("SB-XML-01")
     assert result.outcome.value == "fail" and result.evidence["hits"]
 
 
 def test_loopback_hosts() -> None:
-    assert judging.loopback("127.0.0.1") and judging.loopback("::1") and judging.loopback("localhost")
-    assert not judging.loopback("10.0.0.1") and not judging.loopback("cong.example.gov.vn")
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("10.0.0.1") and not is_loopback("cong.example.gov.vn")
 
 
 def test_messages_are_said_in_vietnamese(service: Serve) -> None:
