@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,7 +48,9 @@ def diagnose(target_file: Path, profiles: list[Profile]) -> list[Diagnosis]:
     if not base_url:
         return [*found, Diagnosis("base URL", "problem", "endpoints.base_url is not set",
                                   "add endpoints: {base_url: https://host:port} (the system's origin)")]
-    return found + asyncio.run(_live_checks(target, base_url, profiles))
+    masker = target.masker()  # base_url may carry a password, and answers may echo a token
+    return [replace(d, detail=masker.mask(d.detail), fix=masker.mask(d.fix) if d.fix else d.fix)
+            for d in found + asyncio.run(_live_checks(target, base_url, profiles))]
 
 
 def _client(target: Target, base_url: str, token: str | None = None) -> HardenedClient:

@@ -95,19 +95,38 @@ class Target:
         return SecretMasker(list(self.secrets))
 
     def redacted(self) -> dict[str, Any]:
-        """The target as written into reports: credentials are ``***``."""
-        redacted: dict[str, Any] = _redact(self.data)
+        """The target as written into reports: credentials are ``***``, and so is any secret inside another value."""
+        redacted: dict[str, Any] = _redact(self.data, self.masker())
         return redacted
 
 
-def _redact(value: Any, key: str | None = None) -> Any:
+def _redact(value: Any, masker: SecretMasker, key: str | None = None) -> Any:
     if isinstance(value, Mapping):
-        return {str(k): _redact(v, str(k)) for k, v in value.items()}
+        return {str(k): _redact(v, masker, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact(v, key) for v in value]
+        return [_redact(v, masker, key) for v in value]
     if key in SECRET_KEYS and isinstance(value, str):
         return MASK
-    return value
+    return masker.mask(value) if isinstance(value, str) else value
+
+
+def _url_passwords(value: Any) -> list[str]:
+    """The passwords of URLs with userinfo (``http://user:password@host``), and each ``user:password`` pair."""
+    if isinstance(value, Mapping):
+        return [found for v in value.values() for found in _url_passwords(v)]
+    if isinstance(value, list):
+        return [found for v in value for found in _url_passwords(v)]
+    if not (isinstance(value, str) and "://" in value and "@" in value):
+        return []
+    try:
+        parts = urllib.parse.urlsplit(value)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    plain = urllib.parse.unquote(password)
+    return list(dict.fromkeys([password, plain, f"{urllib.parse.unquote(user or '')}:{plain}"]))
 
 
 def _describe(error: Any) -> str:
@@ -184,6 +203,7 @@ def load_target(path: Path) -> Target:
     auth = resolved.get("auth") or {}
     if auth.get("type") == "basic" and auth.get("password") and auth.get("username"):
         secrets.append(f"{auth['username']}:{auth['password']}")  # what HTTP Basic sends, base64-encoded
+    secrets += _url_passwords(resolved)  # a password in a URL is a secret too, and httpx sends it as Basic
     base = path.parent
     for keys in _PATH_KEYS:
         node = resolved

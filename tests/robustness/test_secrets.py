@@ -48,6 +48,8 @@ PASSWORD = 'Mật "khẩu"/+&=% \\ 9:z'
 BEARER = 'echo-t0ken/+&="q"\\x=='
 CLIENT_SECRET = "client-secret-Đà-Nẵng-7f3a9c"
 EXPIRED = "expired-token-Hà-Nội-0042"
+URL_PASSWORD = "url-userinfo-pw-9f8e7d"  # in base_url's userinfo: http://user:password@host
+ECHO_SYSTEMS = ("echo-bearer", "echo-basic", "echo-userinfo")
 
 
 def forms(secret: str) -> dict[str, str]:
@@ -113,10 +115,10 @@ def _platform_system(platform: Platform, folder: Path, monkeypatch: pytest.Monke
 
 @pytest.fixture
 def systems(platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, System]]:
-    """The platform and the echo API (bearer and Basic), each with its target file, serving while the test runs."""
+    """The platform and the echo API (bearer, Basic, a password in base_url), each with its target file, serving."""
     monkeypatch.setenv("ECHO_TOKEN", BEARER)
     monkeypatch.setenv("ECHO_PASSWORD", PASSWORD)
-    monkeypatch.setenv("ECHO_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("ECHO_URL_PASSWORD", URL_PASSWORD)
     found = {"platform": _platform_system(platform, tmp_path, monkeypatch)}
     bearer_app, basic_app = make_echo_app("bearer"), make_echo_app("basic")
     with serve(bearer_app) as bearer_url, serve(basic_app) as basic_url:
@@ -133,13 +135,21 @@ def systems(platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
             }, allow_unicode=True), "utf-8")
             secrets = {"bearer token": BEARER} if name == "echo-bearer" else {"password": PASSWORD}
             found[name] = System(target, secrets, lambda app=app: int(app.state.echoed))
+        target = tmp_path / "echo-userinfo.yaml"
+        target.write_text(yaml.safe_dump({
+            "target": {"vendor": "Echo", "product": "echo-userinfo", "version": "1"},
+            "endpoints": {"base_url": basic_url.replace("://", f"://{USER}:${{env:ECHO_URL_PASSWORD}}@"),
+                          "openapi": "/openapi.json"},
+            "limits": {"timeout_s": 10},
+        }), "utf-8")
+        found["echo-userinfo"] = System(target, {"password": URL_PASSWORD})
         yield found
 
 
 def _runs() -> list[object]:
     runs = [pytest.param(profile, "platform", id=f"{profile}-platform") for profile in LIVE_PROFILES]
     runs += [pytest.param(profile, system, id=f"{profile}-{system}")
-             for profile in ECHO_PROFILES for system in ("echo-bearer", "echo-basic")]
+             for profile in ECHO_PROFILES for system in ECHO_SYSTEMS]
     return runs
 
 
@@ -179,7 +189,7 @@ def test_a_live_run_writes_no_secret(run_cli: Cli, systems: dict[str, System], t
     _assert_no_leak(chosen, everything_written(out, result))
 
 
-@pytest.mark.parametrize("system", ["platform", "echo-bearer", "echo-basic"])
+@pytest.mark.parametrize("system", ["platform", *ECHO_SYSTEMS])
 def test_doctor_prints_no_secret(run_cli: Cli, systems: dict[str, System], system: str) -> None:
     chosen = systems[system]
     result = run_cli("doctor", "-t", str(chosen.target), *(["-p", "edoc-exchange"] if system == "platform" else []))
