@@ -70,6 +70,9 @@ def _reach_fix(exc: HttpFailure, target: Target) -> str:
                 "issued it")
     if exc.kind in ("connect", "timeout"):
         return "is the system running and listening there? check the scheme, host and port of endpoints.base_url"
+    if exc.kind == "too-large":
+        return ("check endpoints.base_url; if the system is right to answer this much, raise "
+                "limits.max_response_bytes (a response head over 100 KiB is never read)")
     return "check endpoints.base_url; the answer was not HTTP the tool can read"
 
 
