@@ -1,7 +1,7 @@
 """security-baseline against the reference exchange platform: conformant clean, and each HTTP-level defect caught.
 
 The platform is run as a vendor would be certified: over HTTPS, security level 3, consent: active. Its
-TLS defects (tls10-accepted, expired-certificate) are the TLS checks' to prove (test_tls_checks.py).
+Its TLS defects (tls10-accepted, expired-certificate) are proven at the end of this file.
 """
 
 from __future__ import annotations
@@ -64,3 +64,22 @@ def test_each_http_defect_is_caught_by_its_requirement_and_nothing_else(tmp_path
     assert failed_ids(report) == {wanted}, [r["message"] for r in report["results"] if r["outcome"] == "fail"]
     failure = next(r for r in report["results"] if r["outcome"] == "fail")
     assert failure["evidence"]
+
+
+# The platform's TLS defects, caught by their own rows. Also failing: tls10-accepted offers its CBC suite under
+# TLS 1.2 too (SB-TLS-03), and an expired certificate may fail SB-CERT-01 (the Precise rules allow it); the HTTP
+# rows cannot be judged through a certificate the client refuses, so they are inconclusive, never a pass.
+TLS_DEFECTS = {"tls10-accepted": ("SB-TLS-01", {"SB-TLS-03"}), "expired-certificate": ("SB-CERT-02", {"SB-CERT-01"})}
+
+
+@pytest.mark.parametrize("defect", sorted(TLS_DEFECTS))
+def test_each_tls_defect_is_caught_by_its_requirement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      defect: str) -> None:
+    wanted, also = TLS_DEFECTS[defect]
+    assert SECURITY_DEFECTS[defect].requirement == wanted
+    report = _run(tmp_path, monkeypatch, [defect])
+    assert report["verdict"] == "non-conformant"
+    assert wanted in failed_ids(report) and failed_ids(report) <= {wanted} | also, failed_ids(report)
+    failure = next(r for r in report["results"] if r["requirement"] == wanted and r["outcome"] == "fail")
+    assert failure["evidence"]
+    assert not [r for r in report["results"] if r["outcome"] == "error"]
