@@ -1,7 +1,7 @@
-"""security-baseline against the reference exchange platform: conformant clean, and each HTTP-level defect caught.
+"""security-baseline against the reference exchange platform: conformant clean, and each of its defects caught.
 
 The platform is run as a vendor would be certified: over HTTPS, security level 3, consent: active. Its
-Its TLS defects (tls10-accepted, expired-certificate) are proven at the end of this file.
+TLS defects (tls10-accepted, expired-certificate) are proven at the end of this file.
 """
 
 from __future__ import annotations
