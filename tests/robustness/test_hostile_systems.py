@@ -41,6 +41,7 @@ Expectation = Callable[[dict[str, Any], Hostile, Mode], None]
 CONCURRENCY = 8  # requests a live context keeps in flight (LiveContext.concurrency)
 PROFILES = [
     "openapi-contract",
+    "security-baseline",
 ]
 
 
@@ -62,7 +63,14 @@ def _openapi_contract(report: dict[str, Any], hostile: Hostile, mode: Mode) -> N
             assert matches(hostile.reason, result["message"]), result["message"]
 
 
-EXPECT: dict[str, Expectation] = {"openapi-contract": _openapi_contract}
+def _security_baseline(report: dict[str, Any], hostile: Hostile, mode: Mode) -> None:
+    """A hostile service is never an error, and never conformant."""
+    results = report["results"]
+    assert all(r["outcome"] != "error" for r in results), [r["message"] for r in results if r["outcome"] == "error"]
+    assert report["verdict"] != "conformant"
+
+
+EXPECT: dict[str, Expectation] = {"openapi-contract": _openapi_contract, "security-baseline": _security_baseline}
 
 
 def _only_the_peer_was_contacted(guard: LoopbackGuard, server: LoopbackServer) -> None:
