@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,6 +35,7 @@ __all__ = [
     "ParsedJSON",
     "SchemaValidator",
     "json_type",
+    "parse_clean_object",
     "parse_untrusted_json",
     "pointer",
 ]
@@ -45,6 +47,7 @@ QUOTED_CHARS = 120  # a value quoted in a problem is cut to this many characters
 _WHITESPACE = b" \t\r\n"
 _OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
                (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_BOM_FIRST_BYTES = frozenset(bom[0] for bom in (codecs.BOM_UTF8, *(b for b, _ in _OTHER_BOMS)))
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONSTANT = re.compile(r"[\[:,]\s*(-?Infinity|NaN)")
@@ -125,12 +128,24 @@ class _HugeInteger(Exception):
 
 
 class _Reading:
-    """The hooks of one parse, and what they noticed."""
+    """The hooks of a parse, and what they noticed; kept between parses (:func:`_reading`), reset after each."""
 
-    def __init__(self, max_int_digits: int) -> None:
-        self.max_int_digits = max_int_digits
+    def __init__(self) -> None:
+        self.max_int_digits = MAX_INT_DIGITS
         self.duplicated: dict[int, tuple[dict[str, Any], list[str]]] = {}
         self.floats: dict[int, tuple[float, str]] = {}
+        # Building a decoder costs about as much as the hooks of a small message, so each reading keeps its
+        # three: one that judges every integer token, one that leaves integers to C (see _read), and one that
+        # leaves numbers to C and only looks for duplicate keys and constants (parse_clean_object).
+        self.hooked = json.JSONDecoder(object_pairs_hook=self.pairs, parse_int=self.integer,
+                                       parse_float=self.number, parse_constant=self.constant)
+        self.c_integers = json.JSONDecoder(object_pairs_hook=self.pairs, parse_float=self.number,
+                                           parse_constant=self.constant)
+        self.c_numbers = json.JSONDecoder(object_pairs_hook=self.pairs, parse_constant=self.constant)
+
+    def reset(self) -> None:
+        self.duplicated = {}
+        self.floats = {}
 
     def pairs(self, items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(items)
@@ -155,6 +170,37 @@ class _Reading:
         raise _Constant(name)
 
 
+_IDLE: list[_Reading] = []  # readings between parses; list.pop and list.append are atomic, so threads may share it
+
+
+def _reading(max_int_digits: int) -> _Reading:
+    try:
+        reading = _IDLE.pop()
+    except IndexError:
+        reading = _Reading()
+    reading.max_int_digits = max_int_digits
+    return reading
+
+
+def _read(text: str, reading: _Reading, *, shallow: bool) -> Any:
+    """The parsed value, with the hooks of ``reading``; its exceptions are those of the hooked decoder.
+
+    Integers are C's when no token can be too long (the text is shorter than the limit) or when the
+    interpreter's own limit is ours and refuses the same tokens; a refused token is read again with the
+    hook, which says which. ``shallow`` (no more brackets than the depth limit) keeps every hook call far
+    from the recursion limit, so both decoders stop at the same place.
+    """
+    limit = reading.max_int_digits
+    if shallow and (len(text) <= limit or sys.get_int_max_str_digits() == limit):
+        try:
+            return reading.c_integers.decode(text)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer token over the interpreter's limit: the hooked reading names it
+            reading.reset()
+    return reading.hooked.decode(text)
+
+
 def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, max(offset, 0)) + 1
 
@@ -162,11 +208,12 @@ def _line(text: str, offset: int) -> int:
 def _decode(data: bytes) -> str:
     if not data.strip(_WHITESPACE):
         raise _problem("empty", "json.empty")
-    if data.startswith(codecs.BOM_UTF8):
-        raise _problem("encoding", "json.bom", line=1)
-    for bom, name in _OTHER_BOMS:
-        if data.startswith(bom):
-            raise _problem("encoding", "json.encoding_bom", line=1, encoding=name)
+    if data[0] in _BOM_FIRST_BYTES:
+        if data.startswith(codecs.BOM_UTF8):
+            raise _problem("encoding", "json.bom", line=1)
+        for bom, name in _OTHER_BOMS:
+            if data.startswith(bom):
+                raise _problem("encoding", "json.encoding_bom", line=1, encoding=name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -182,11 +229,11 @@ def parse_untrusted_json(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, max
     ``secret_keys`` are never quoted in a problem.
     """
     text = _decode(data)
-    reading = _Reading(max_int_digits)
-    decoder = json.JSONDecoder(object_pairs_hook=reading.pairs, parse_int=reading.integer,
-                               parse_float=reading.number, parse_constant=reading.constant)
+    deep = text.count("{") + text.count("[") > max_depth
+    reading = _reading(max_int_digits)
     try:
-        value = decoder.decode(text)
+        value = _read(text, reading, shallow=not deep)
+        duplicated, floats = reading.duplicated, reading.floats
     except json.JSONDecodeError as exc:
         raise _problem("syntax", "json.syntax", line=exc.lineno, detail=exc.msg, column=exc.colno) from None
     except _Constant as exc:
@@ -199,16 +246,69 @@ def parse_untrusted_json(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, max
                        digits=len(digits), limit=max_int_digits) from None
     except RecursionError:
         raise _problem("depth", "json.depth", limit=max_depth) from None
-    surrogates = bool(_SURROGATE_ESCAPE.search(text))
+    finally:
+        reading.reset()
+        _IDLE.append(reading)
+    escapes = "\\" in text and "\\u" in text  # one character is found far faster than two
+    surrogates = escapes and bool(_SURROGATE_ESCAPE.search(text))
     # NFC holds for the whole text exactly when it holds for every string: outside strings there is only
     # ASCII, which never composes with what follows. Escapes (\u0301) are looked at string by string.
-    strings = surrogates or (nfc and ("\\u" in text or not (text.isascii() or unicodedata.is_normalized("NFC", text))))
-    deep = text.count("{") + text.count("[") > max_depth
+    strings = surrogates or (nfc and (escapes or not (text.isascii() or unicodedata.is_normalized("NFC", text))))
     problems: tuple[JSONProblem, ...] = ()
-    if reading.duplicated or strings or deep:
-        problems = tuple(_walk(value, reading.duplicated, max_depth, surrogates=surrogates, nfc=nfc and strings,
+    if duplicated or strings or deep:
+        problems = tuple(_walk(value, duplicated, max_depth, surrogates=surrogates, nfc=nfc and strings,
                                secret_keys=secret_keys))
-    return ParsedJSON(value, text, problems, reading.floats)
+    return ParsedJSON(value, text, problems, floats)
+
+
+def parse_clean_object(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, max_int_digits: int = MAX_INT_DIGITS,
+                       nfc: bool = False) -> dict[str, Any] | None:
+    """The JSON object ``data`` holds when a cheap look proves it well-formed beyond doubt, else None.
+
+    Wherever it returns an object, :func:`parse_untrusted_json` with the same limits reads the same value and
+    finds no problem (tests/harness/test_jsonmsg.py proves it). It never explains: it declines whatever needs a
+    closer look, and the strict reading says what is wrong, if anything. It declines a byte-order mark, a
+    ``\\u`` escape (a lone surrogate, or text whose normal form must be judged string by string), text not
+    in NFC (with ``nfc``), integer tokens that may be too long, duplicate keys, nesting over ``max_depth``, a
+    value that is not an object, and anything the reader refuses.
+    """
+    if not data or data[0] in _BOM_FIRST_BYTES:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if ("\\" in text and "\\u" in text) or (nfc and not (text.isascii() or unicodedata.is_normalized("NFC", text))):
+        return None
+    if len(text) > max_int_digits and sys.get_int_max_str_digits() != max_int_digits:
+        return None  # C would take an integer token the strict reading refuses
+    reading = _reading(max_int_digits)
+    try:
+        value = reading.c_numbers.decode(text)
+        duplicated = bool(reading.duplicated)
+    except Exception:  # RecursionError included: whatever the reader refuses, the strict reading explains
+        return None
+    finally:
+        reading.reset()
+        _IDLE.append(reading)
+    if duplicated or type(value) is not dict:
+        return None
+    # Counting brackets bounds the depth; a message with many items has many, so then the depth is measured.
+    if text.count("{") + text.count("[") > max_depth and _deeper_than(value, max_depth):
+        return None
+    return value
+
+
+def _deeper_than(root: Any, max_depth: int) -> bool:
+    """Whether some object or array of ``root`` is nested more than ``max_depth`` deep (the root is 1)."""
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _walk(root: Any, duplicated: Mapping[int, tuple[object, list[str]]], max_depth: int, *, surrogates: bool, nfc: bool,
