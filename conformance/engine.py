@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .evaluate import SubjectReport, evaluate_parts, judge_across, merge_reports, unreadable_subject
+from .evaluate import (
+    SubjectReport,
+    evaluate_parts,
+    judge_across,
+    judge_across_counted,
+    merge_reports,
+    unreadable_subject,
+)
 from .i18n import t
 from .model import Outcome, Result
 from .profiles import Profile, load_profile
@@ -172,8 +179,15 @@ def validate_files(profile: Profile, paths: list[Path], ctx: CheckContext, build
     contributions: list[tuple[str, Contribution]] = []
     _judge_files(profile, checks, paths, ctx, builder, contributions, jobs=jobs, max_bytes=max_bytes,
                  patterns=patterns, progress=progress)
-    if checks.across_judgements:
+    if not checks.across_judgements:
+        return
+    if builder.list_passes:
         builder.add_run_results(judge_across(profile.id, profile.requirements, checks, contributions, ctx))
+    else:  # one result per thing judged (a dossier): only those listed are built
+        run = judge_across_counted(profile.id, profile.requirements, checks, contributions, ctx)
+        counts = Counter(run.counted)
+        counts.update((result.requirement, result.outcome) for result in run.results)
+        builder.add_counts(profile.id, counts, run.results, (), 0)
 
 
 def _judge_files(profile: Profile, checks: Checks, paths: list[Path], ctx: CheckContext, builder: ReportBuilder,

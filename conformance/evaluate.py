@@ -18,6 +18,7 @@ __all__ = [
     "evaluate_parts",
     "evaluate_subject",
     "judge_across",
+    "judge_across_counted",
     "make_result",
     "merge_reports",
     "unreadable_subject",
@@ -106,9 +107,10 @@ def _run_check(check: Check, subject: object, ctx: CheckContext) -> CheckOutput:
 
 
 _QUIET = (Outcome.PASS, Outcome.NOT_APPLICABLE)
+_QUIET_SET = frozenset(_QUIET)
 
 
-def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> list[tuple[str, Outcome]] | None:
+def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> tuple[tuple[str, Outcome], ...] | None:
     """The acceptor's outcomes, when it proves the subject passes every check; None otherwise."""
     assert checks.acceptor is not None
     try:
@@ -117,20 +119,22 @@ def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> list[tuple[
         return None
     if outcomes is None:
         return None
-    if outcomes.keys() != checks.check_ids or not all(o in _QUIET for o in outcomes.values()):
+    if outcomes.keys() != checks.check_ids or not _QUIET_SET.issuperset(outcomes.values()):
         return None  # not a proof: the acceptor may only accept, and for every check
-    return list(outcomes.items())
+    return tuple(outcomes.items())
 
 
 def _gather(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks, subject: object,
             name: str, ctx: CheckContext, results: list[Result],
             rejected: bool) -> tuple[tuple[str, Contribution], ...]:
     """The facts ``subject`` contributes to each run-level requirement; a gatherer that breaks adds an error."""
-    if not checks.across_judgements:
+    judgements = checks.across_judgements
+    if not judgements:
         return ()
-    rejected = rejected or any(r.outcome is Outcome.FAIL and r.level is Level.MANDATORY for r in results)
+    if results and not rejected:
+        rejected = any(r.outcome is Outcome.FAIL and r.level is Level.MANDATORY for r in results)
     out: list[tuple[str, Contribution]] = []
-    for across in checks.across_judgements:
+    for across in judgements:
         try:
             facts = tuple(across.gather(subject, ctx))
         except Exception as exc:
@@ -182,10 +186,9 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
     counted = [] if list_quiet or loader is None else [(r, Outcome.PASS) for r in loader.requirements]
     if not list_quiet and checks.acceptor is not None:
         accepted = _accepted(checks, subject, ctx)
-        if accepted is not None:
-            counted += accepted
+        if accepted is not None:  # proven: every outcome is quiet, so nothing is listed
             contributions = _gather(profile_id, requirements, checks, subject, raw.name, ctx, results, refused)
-            return SubjectReport(tuple(results), counted=tuple(counted), contributions=contributions)
+            return SubjectReport(tuple(results), counted=(*counted, *accepted), contributions=contributions)
     for check in checks.checks:
         start = time.perf_counter()
         outcome, message, findings, evidence = _run_check(check, subject, ctx)
@@ -240,10 +243,27 @@ def merge_reports(reports: Iterable[SubjectReport]) -> SubjectReport:
 def judge_across(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
                  contributions: Iterable[tuple[str, Contribution]], ctx: CheckContext) -> list[Result]:
     """The results of every run-level judgement, once all subjects are judged; a judgement that breaks is an error."""
+    return list(_judge_across(profile_id, requirements, checks, contributions, ctx, list_quiet=True).results)
+
+
+def judge_across_counted(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
+                         contributions: Iterable[tuple[str, Contribution]], ctx: CheckContext) -> SubjectReport:
+    """The run-level judgements as bulk validation keeps them: passes and not-applicable outcomes only counted.
+
+    A run-level judgement yields one result per thing it judged (a dossier), so a large run has as many; those
+    that are not listed are never built into results, nor their messages said.
+    """
+    return _judge_across(profile_id, requirements, checks, contributions, ctx, list_quiet=False)
+
+
+def _judge_across(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
+                  contributions: Iterable[tuple[str, Contribution]], ctx: CheckContext, *,
+                  list_quiet: bool) -> SubjectReport:
     by_requirement: dict[str, list[Contribution]] = {a.requirement: [] for a in checks.across_judgements}
     for requirement, contribution in contributions:
         by_requirement.setdefault(requirement, []).append(contribution)
     results: list[Result] = []
+    counted: list[tuple[str, Outcome]] = []
     for across in checks.across_judgements:
         req = requirements[across.requirement]
         start = time.perf_counter()
@@ -258,10 +278,13 @@ def judge_across(profile_id: str, requirements: Mapping[str, Requirement], check
             continue
         ms = (time.perf_counter() - start) * 1000 / max(len(judged), 1)
         for name, (outcome, message, findings, evidence) in judged:
+            if not list_quiet and outcome in _QUIET:
+                counted.append((req.id, outcome))
+                continue
             if isinstance(message, Phrase):
                 message = ctx.say(message.key, **message.params)
             results.append(make_result(req, profile_id, name, outcome, message, findings, evidence, ms, ctx.lang))
-    return results
+    return SubjectReport(tuple(results), counted=tuple(counted), subjects=0)
 
 
 def _judged_output(output: Iterable[Finding] | Judgement) -> CheckOutput:

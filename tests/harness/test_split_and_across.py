@@ -160,3 +160,15 @@ def test_registering_twice_names_both_places() -> None:
     with pytest.raises(ProfileError, match="two peers"):
         checks.peer(lambda session: None)
     assert checks.verified() == {"X-01"}
+
+
+def test_a_bulk_run_counts_what_a_listing_run_lists(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    # Bulk validation counts passes, run-level ones included, without building them into results.
+    folder = write(tmp_path / "in", {"1.tally": "x 1\ny 5\nz 2\n", "2.tally": "x 3\ny 4\nz 2\nw 12\n"})
+    _, listing = run(run_cli, [folder], tmp_path / "listing", "--list-passes")
+    _, bulk = run(run_cli, [folder], tmp_path / "bulk")
+    assert bulk["summary"] == listing["summary"]
+    assert outcomes(listing, "TAL-03") == {"name x": "pass", "name y": "fail", "name z": "pass", "name w": "pass"}
+    quiet = ("pass", "not-applicable")
+    untimed = [{**r, "duration_ms": 0} for r in listing["results"] if r["outcome"] not in quiet]
+    assert [{**r, "duration_ms": 0} for r in bulk["results"]] == untimed != []
