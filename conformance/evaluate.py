@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import ProfileError
 from .i18n import Phrase, t
@@ -124,6 +125,70 @@ def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> tuple[tuple
     return tuple(outcomes.items())
 
 
+class _Proofs:
+    """What a raw acceptor proves of the subjects of one file, its answers checked once each.
+
+    An acceptor answers with a few constant mappings of outcomes; each is checked the first time it comes, and
+    its (requirement, outcome) pairs are then shared by every subject it fits, for as long as it holds the same.
+    """
+
+    def __init__(self, checks: Checks) -> None:
+        self.checks = checks
+        self.known: dict[int, tuple[Mapping[str, Outcome], dict[str, Outcome], tuple[tuple[str, Outcome], ...]]] = {}
+
+    def of(self, raw: RawSubject, ctx: CheckContext) -> tuple[tuple[tuple[str, Outcome], ...],
+                                                              Mapping[str, Sequence[Any]]] | None:
+        """The counted pairs and run-level facts of ``raw`` when the raw acceptor proves it fine; else None."""
+        checks = self.checks
+        assert checks.raw_acceptor is not None
+        try:
+            accepted = checks.raw_acceptor(raw, ctx)
+        except Exception:  # an acceptor that breaks proves nothing: the loader and the checks decide
+            return None
+        if accepted is None:
+            return None
+        outcomes, facts = accepted
+        if facts.keys() != checks.across_ids:
+            return None  # not a proof: it must give the facts of every run-level judgement
+        known = self.known.get(id(outcomes))
+        if known is not None and known[0] is outcomes and known[1] == outcomes:
+            return known[2], facts
+        if outcomes.keys() != checks.subject_ids or not _QUIET_SET.issuperset(outcomes.values()):
+            return None  # not a proof: it may only accept, and for every requirement of the subject
+        pairs = tuple(outcomes.items())
+        if len(self.known) < 16:
+            self.known[id(outcomes)] = (outcomes, dict(outcomes), pairs)
+        return pairs, facts
+
+
+def _judge_accepting(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
+                     parts: Iterable[RawSubject], ctx: CheckContext) -> Iterator[SubjectReport]:
+    """Bulk validation with a raw acceptor: a run of subjects it proves fine is one report of counts and facts.
+
+    A subject it does not prove is loaded and judged as usual, in its place, so the facts keep the run's order.
+    """
+    proofs = _Proofs(checks)
+    across = tuple(checks.across_ids)
+    counted: list[tuple[str, Outcome]] = []
+    contributions: list[tuple[str, Contribution]] = []
+    accepted = 0
+    for part in parts:
+        proof = proofs.of(part, ctx)
+        if proof is not None:
+            pairs, facts = proof
+            counted += pairs
+            contributions += [(requirement, Contribution(part.name, tuple(facts[requirement])))
+                              for requirement in across]
+            accepted += 1
+            continue
+        if accepted:
+            yield SubjectReport((), counted=tuple(counted), contributions=tuple(contributions), subjects=accepted)
+            counted, contributions, accepted = [], [], 0
+        yield evaluate_subject(profile_id, requirements, checks, part, ctx, list_quiet=False)
+    if accepted:
+        yield SubjectReport((), counted=tuple(counted), contributions=tuple(contributions), subjects=accepted)
+
+
 def _gather(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks, subject: object,
             name: str, ctx: CheckContext, results: list[Result],
             rejected: bool) -> tuple[tuple[str, Contribution], ...]:
@@ -208,17 +273,23 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
 
 def evaluate_parts(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
                    raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True) -> Iterator[SubjectReport]:
-    """Judge every subject ``raw`` holds: the parts the profile's splitter cuts it into, or ``raw`` itself."""
+    """Judge every subject ``raw`` holds: the parts the profile's splitter cuts it into, or ``raw`` itself.
+
+    With ``list_quiet`` off (bulk validation) and a raw acceptor, what it proves fine is only counted, run by run.
+    """
     if checks.subject_splitter is None:
-        yield evaluate_subject(profile_id, requirements, checks, raw, ctx, list_quiet=list_quiet)
-        return
-    try:
-        parts = list(checks.subject_splitter(raw, ctx))
-    except Exception as exc:  # a splitter that breaks is the profile's fault: error, and the run goes on
-        trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
-        yield unreadable_subject(profile_id, requirements, checks, raw.name,
-                                 t("result.splitter_raised", ctx.lang, error=type(exc).__name__, detail=exc),
-                                 {"trace": trace}, Outcome.ERROR)
+        parts = [raw]
+    else:
+        try:
+            parts = list(checks.subject_splitter(raw, ctx))
+        except Exception as exc:  # a splitter that breaks is the profile's fault: error, and the run goes on
+            trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
+            yield unreadable_subject(profile_id, requirements, checks, raw.name,
+                                     t("result.splitter_raised", ctx.lang, error=type(exc).__name__, detail=exc),
+                                     {"trace": trace}, Outcome.ERROR)
+            return
+    if not list_quiet and checks.raw_acceptor is not None:
+        yield from _judge_accepting(profile_id, requirements, checks, parts, ctx)
         return
     for part in parts:
         yield evaluate_subject(profile_id, requirements, checks, part, ctx, list_quiet=list_quiet)

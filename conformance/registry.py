@@ -18,10 +18,10 @@ fed with the facts each subject contributed.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .clock import Clock
 from .errors import ProfileError
@@ -29,6 +29,7 @@ from .i18n import Catalogue, Phrase, load_catalogue
 from .model import Finding, Outcome
 
 __all__ = [
+    "Accepted",
     "Across",
     "Check",
     "CheckContext",
@@ -162,8 +163,17 @@ class Contribution:
     rejected: bool = False
 
 
+class Accepted(NamedTuple):
+    """What a raw acceptor proves of a subject: the outcome of the loader's requirements and of every check (all
+    ``pass`` or ``not-applicable``), and the facts it contributes to each run-level requirement."""
+
+    outcomes: Mapping[str, Outcome]
+    facts: Mapping[str, Sequence[Any]]
+
+
 CheckFunc = Callable[[Any, CheckContext], Iterable[Finding] | Judgement | None]
 AcceptFunc = Callable[[Any, CheckContext], "Mapping[str, Outcome] | None"]
+RawAcceptFunc = Callable[[RawSubject, CheckContext], "Accepted | None"]
 Applies = Callable[[Any], "bool | str"]
 LoaderFunc = Callable[[RawSubject, CheckContext], Any]
 SplitFunc = Callable[[RawSubject, CheckContext], Iterable[RawSubject]]
@@ -217,8 +227,10 @@ class Checks:
         self.profile_id = profile_id
         self._checks: dict[str, Check] = {}
         self._ids: frozenset[str] = frozenset()
+        self._subject_ids: frozenset[str] = frozenset()
         self.subject_loader: Loader | None = None
         self.acceptor: AcceptFunc | None = None
+        self.raw_acceptor: RawAcceptFunc | None = None
         self.subject_splitter: SplitFunc | None = None
         self.peer_factory: PeerFunc | None = None
         self._across: dict[str, Across] = {}
@@ -244,6 +256,7 @@ class Checks:
             self._claim(requirement, where)
             self._checks[requirement] = Check(requirement, func, where, applies)
             self._ids = frozenset(self._checks)
+            self._subject_ids = self._ids | self._subject_ids
             return func
 
         return decorate
@@ -259,6 +272,7 @@ class Checks:
             for requirement in requirements:
                 self._claim(requirement, where)
             self.subject_loader = Loader(tuple(requirements), func, where)
+            self._subject_ids = self._subject_ids.union(requirements)
             return func
 
         return decorate
@@ -275,6 +289,22 @@ class Checks:
             raise ProfileError(f"profile '{self.profile_id}' registers two acceptors: "
                                f"at {_where(self.acceptor)} and at {_where(func)}")
         self.acceptor = func
+        return func
+
+    def accept_raw(self, func: RawAcceptFunc) -> RawAcceptFunc:
+        """Register a raw acceptor: from the subject's bytes, it proves that the loader and every check pass.
+
+        It is tried before the loader, in bulk validation only, and returns :class:`Accepted` (an outcome,
+        ``pass`` or ``not-applicable``, for each requirement the loader and the checks verify, and the facts
+        for each run-level requirement, as the gatherers would give them) or None; then the subject is loaded
+        and judged as usual. It spares what the loaded subject costs to build when most subjects are small and
+        fine. A profile that registers one must test that, wherever it accepts, the loader, the checks and
+        the gatherers agree with it.
+        """
+        if self.raw_acceptor is not None:
+            raise ProfileError(f"profile '{self.profile_id}' registers two raw acceptors: "
+                               f"at {_where(self.raw_acceptor)} and at {_where(func)}")
+        self.raw_acceptor = func
         return func
 
     def splitter(self, func: SplitFunc) -> SplitFunc:
@@ -336,6 +366,16 @@ class Checks:
     def check_ids(self) -> frozenset[str]:
         """The requirement ids the checks (not the loader) verify."""
         return self._ids
+
+    @property
+    def subject_ids(self) -> frozenset[str]:
+        """The requirement ids judged on each subject: the loader's and the checks'."""
+        return self._subject_ids
+
+    @property
+    def across_ids(self) -> KeysView[str]:
+        """The requirement ids judged across a run."""
+        return self._across.keys()
 
     def verified(self) -> frozenset[str]:
         """Every requirement id that some check, the loader or a run-level judgement verifies."""

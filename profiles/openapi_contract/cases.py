@@ -26,6 +26,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
+from conformance.jsonmsg import json_type
+
 from .spec import DOC_URI, Operation, Parameter, Spec
 from .values import for_schema
 
@@ -248,20 +250,6 @@ def positive_cases(spec: Spec, operation: Operation, count: int, seed: int) -> l
 Mutation = tuple[str, str, Any]  # (the keyword broken, a description of it, the new value)
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def _violations(schema: Any, value: Any, spec: Spec) -> Iterator[Mutation]:
     """Values that break one keyword of ``schema``, each with a description of the broken constraint."""
     schema = spec.resolve(schema)
@@ -272,8 +260,8 @@ def _violations(schema: Any, value: Any, spec: Spec) -> Iterator[Mutation]:
     if types:
         allowed = types | ({"integer"} if "number" in types else set())
         for wrong in ("not a number", 7, True, [], {}):
-            if _json_type(wrong) not in allowed:
-                yield "type", f"type {'/'.join(sorted(types))} (sent {_json_type(wrong)})", wrong
+            if json_type(wrong) not in allowed:
+                yield "type", f"type {'/'.join(sorted(types))} (sent {json_type(wrong)})", wrong
                 break
     enum = schema.get("enum")
     if isinstance(enum, list) and enum:

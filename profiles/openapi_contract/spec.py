@@ -19,6 +19,8 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from conformance.jsonmsg import pointer as json_pointer
+
 __all__ = [
     "METHODS",
     "Link",
@@ -45,7 +47,7 @@ class SpecProblem(Exception):
 
 def pointer(*parts: str | int) -> str:
     """A JSON pointer (RFC 6901) to ``parts``."""
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts) if parts else ""
+    return json_pointer(parts)
 
 
 def _unescape(part: str) -> str:
