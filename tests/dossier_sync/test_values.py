@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.clock import VIETNAM
 from conformance.i18n import Phrase
@@ -22,6 +25,7 @@ from conformance_fixtures.dossier_messages import (
 )
 from conformance_profiles.dossier_sync.values import (
     email_problem,
+    has_id_number_run,
     id_number_runs,
     mask_digits,
     parse_dossier_code,
@@ -74,6 +78,30 @@ def test_dossier_code_forms(value: str, form: str | None, date_part: str | None)
     assert (code.form, code.date_part) == (form, date_part) if code else form is None
 
 
+# The two forms as the catalogue states them, one pattern each: the single pattern of values.py must cut every
+# string as they do.
+LEGACY = re.compile(r"([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})-([0-9]{6})-([0-9]{4,})")
+NEWER = re.compile(r"([A-Y][0-9]{2}(?:\.[0-9A-Z]+)*)-([0-9]{8})-([0-9]{4,})")
+
+
+def two_patterns(value: str) -> tuple[str, str, str, str] | None:
+    for form, pattern in (("legacy", LEGACY), ("newer", NEWER)):
+        found = pattern.fullmatch(value)
+        if found:
+            return (form, *found.groups())  # type: ignore[return-value]
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(LEGACY, fullmatch=True), st.from_regex(NEWER, fullmatch=True),
+                 st.from_regex(r"[0-9A-Z.]{3,12}-[0-9]{6,8}-[0-9]{3,8}", fullmatch=True), st.text(max_size=30)),
+       st.sampled_from(["", " ", "-0001", "\n", "a"]), st.booleans())
+def test_one_pattern_cuts_codes_as_the_two_forms_do(value: str, tail: str, append: bool) -> None:
+    value = value + tail if append else value
+    code = parse_dossier_code(value)
+    assert ((code.form, code.agency, code.date_part, code.number) if code else None) == two_patterns(value)
+
+
 def test_the_date_part_is_compared_with_the_local_day() -> None:
     late = datetime(2026, 11, 29, 23, 30, tzinfo=VIETNAM)
     assert parse_dossier_code("000.00.20.H10-261129-0001").same_day(late)  # type: ignore[union-attr]
@@ -107,6 +135,13 @@ def test_email_addresses() -> None:
 ])
 def test_identity_number_runs(text: str, runs: list[str]) -> None:
     assert id_number_runs(text) == runs
+    assert has_id_number_run(text) is bool(runs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 a.Đ", max_size=40))
+def test_a_run_is_there_exactly_when_the_runs_are_found(text: str) -> None:
+    assert has_id_number_run(text) is bool(id_number_runs(text))
 
 
 def test_masking_keeps_only_the_ends() -> None:
