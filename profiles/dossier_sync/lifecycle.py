@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .codebook import LifecycleRules
 
@@ -45,6 +46,11 @@ class Lifecycle:
 
     rules: LifecycleRules
     state: dict[str, int] = field(default_factory=dict)
+    # What may follow each status, worked out once: a run asks it for every status report.
+    _allowed: dict[int, frozenset[int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._allowed = {status: self.rules.allowed(status) for status in self.rules.statuses}
 
     def offer(self, steps: Sequence[Step]) -> list[Illegal]:
         """Judge one message's steps against the current states; advance the dossiers only if none is illegal.
@@ -52,16 +58,23 @@ class Lifecycle:
         The first status seen of a dossier may be any status. A status outside the status list is not judged,
         neither as a step nor as the status it would leave (DVC-03 reports it).
         """
+        return [Illegal(steps[index], before)
+                for index, before in self.refusals([(step.dossier, step.status) for step in steps])]
+
+    def refusals(self, reports: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
+        """:meth:`offer` on bare status reports ``(dossier, status, …)``: the index of each illegal one, with
+        the status it would have left. A run has one per item of every message, so no step is built for them."""
         tentative: dict[str, int] = {}
-        illegal: list[Illegal] = []
-        for step in steps:
-            if step.status not in self.rules.statuses:
+        illegal: list[tuple[int, int]] = []
+        allowed = self._allowed
+        for index, (dossier, status, *_) in enumerate(reports):
+            if status not in allowed:
                 continue
-            before = tentative.get(step.dossier, self.state.get(step.dossier))
-            if before is not None and step.status not in self.rules.allowed(before):
-                illegal.append(Illegal(step, before))
+            before = tentative.get(dossier, self.state.get(dossier))
+            if before is not None and status not in (allowed.get(before) or self.rules.allowed(before)):
+                illegal.append((index, before))
                 continue
-            tentative[step.dossier] = step.status
+            tentative[dossier] = status
         if not illegal:
             self.state.update(tentative)
         return illegal
