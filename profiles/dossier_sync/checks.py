@@ -25,10 +25,10 @@ from conformance.registry import (
     passed,
 )
 
-from .accept import accept
+from .accept import accept, accept_raw
 from .codebook import CodeBook, codebook
 from .lifecycle import Illegal, Lifecycle, Step
-from .message import Item, Message, load_message, split_messages
+from .message import Item, Message, load_message, split_messages, status_reports
 from .phrases import phrase
 from .values import (
     email_problem,
@@ -41,7 +41,10 @@ from .values import (
 
 checks = Checks("dossier-sync")
 checks.splitter(split_messages)
-checks.accept(accept)  # the fast path of bulk validation for messages that pass everything; see accept.py
+# The fast paths of bulk validation for messages that pass everything (see accept.py): from the bytes, before
+# the message is built, and once it is built (for what the first declines, such as text with \u escapes).
+checks.accept_raw(accept_raw)
+checks.accept(accept)
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 QUOTED = 120  # characters of a value quoted in a finding
@@ -270,15 +273,7 @@ def date_order(msg: Message, ctx: CheckContext) -> list[Finding] | Judgement:
 
 def statuses(msg: Message, ctx: CheckContext) -> list[tuple[str, int, str]]:
     """The status reports of one message: ``(dossier code, status, JSON pointer)`` per item that has both."""
-    if msg.spec is None:
-        return []
-    name, status_field = msg.book.dossier_code, msg.spec.status
-    facts = []
-    for item in msg.items:
-        dossier, status = item.fields.get(name), item.fields.get(status_field)
-        if isinstance(dossier, str) and dossier and type(status) is int:
-            facts.append((dossier, status, _field(item, status_field)))
-    return facts
+    return [] if msg.spec is None else status_reports(msg.envelope, msg.book, msg.spec)
 
 
 @checks.across("DVC-07", gather=statuses)

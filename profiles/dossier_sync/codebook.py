@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 
 from conformance.errors import ProfileError
+from conformance.registry import CheckContext
 
-__all__ = ["CodeBook", "LifecycleRules", "ServiceSpec", "codebook"]
+__all__ = ["CodeBook", "LifecycleRules", "ServiceSpec", "book_of", "codebook"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,21 @@ def _spec(name: str, data: Mapping[str, Any]) -> ServiceSpec:
         free_text=tuple(data.get("free_text", ())), received=data.get("received"),
         appointment=data.get("appointment"), returned=data.get("returned"),
         returned_status=data.get("returned_status"), email=data.get("email"), phone=data.get("phone"))
+
+
+_last: tuple[Path, CodeBook] | None = None
+
+
+def book_of(ctx: CheckContext) -> CodeBook:
+    """The code book of a run (artefact ``codes``): every message asks, so the last one is kept at hand."""
+    global _last
+    path = ctx.artefact("codes")
+    last = _last
+    if last is not None and last[0] is path:
+        return last[1]
+    book = codebook(path)
+    _last = (path, book)
+    return book
 
 
 @cache

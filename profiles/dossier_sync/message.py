@@ -17,9 +17,9 @@ from conformance.jsonmsg import DEFAULT_MAX_DEPTH, JSONProblem, ParsedJSON, pars
 from conformance.model import Finding
 from conformance.registry import CheckContext, RawSubject, Stop
 
-from .codebook import CodeBook, ServiceSpec, codebook
+from .codebook import CodeBook, ServiceSpec, book_of
 
-__all__ = ["SECRET_KEYS", "Item", "Message", "load_message", "split_messages"]
+__all__ = ["SECRET_KEYS", "Item", "Message", "load_message", "split_messages", "status_reports"]
 
 SECRET_KEYS = frozenset({"session", "password"})
 _WHITESPACE = b" \t\r\n"
@@ -73,14 +73,29 @@ def load_message(raw: RawSubject, ctx: CheckContext) -> Message:
         raise Stop("DVC-01", [_finding(problem, ctx)]) from None
     if parsed.problems:
         raise Stop("DVC-01", [_finding(p, ctx) for p in parsed.problems])
-    book = codebook(ctx.artefact("codes"))
+    book = book_of(ctx)
     envelope = parsed.value
     spec = book.services.get(envelope.get("service")) if isinstance(envelope, dict) and \
         isinstance(envelope.get("service"), str) else None
     data = envelope.get("data") if spec is not None else None
-    items = tuple(Item(i, f"/data/{i}", item) for i, item in enumerate(data)
-                  if isinstance(item, dict)) if isinstance(data, list) else ()
+    items = tuple([Item(i, f"/data/{i}", item) for i, item in enumerate(data)
+                   if isinstance(item, dict)]) if isinstance(data, list) else ()
     return Message(raw.name, parsed, book, spec, items)
+
+
+def status_reports(envelope: Mapping[str, Any], book: CodeBook, spec: ServiceSpec) -> list[tuple[str, int, str]]:
+    """``(dossier code, status, JSON pointer of the status)`` for each item of ``data`` that has both (DVC-07)."""
+    data = envelope.get("data")
+    if not isinstance(data, list):
+        return []
+    name, status_field = book.dossier_code, spec.status
+    facts = []
+    for index, fields in enumerate(data):
+        if isinstance(fields, dict):
+            dossier, status = fields.get(name), fields.get(status_field)
+            if isinstance(dossier, str) and dossier and type(status) is int:
+                facts.append((dossier, status, f"/data/{index}/{status_field}"))
+    return facts
 
 
 def split_messages(raw: RawSubject, ctx: CheckContext) -> Iterator[RawSubject]:

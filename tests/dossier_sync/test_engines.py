@@ -27,3 +27,16 @@ def test_pytest_engine_matches_the_bulk_engine_across_files_and_workers(corpus: 
     strip = lambda rs: sorted(({k: v for k, v in r.items() if k != "duration_ms"} for r in rs), key=key)  # noqa: E731
     assert strip(items["results"]) == strip(bulk["results"])
     assert any(r["requirement"] == "DVC-07" and r["outcome"] == "fail" for r in items["results"])
+
+
+def test_a_bulk_run_counts_what_a_listing_run_lists(corpus: Path, tmp_path: Path) -> None:
+    # Bulk validation takes the fast paths (the acceptors, passes only counted, dossiers that pass never built
+    # into results): the same summary and the same failures as a run that judges and lists everything.
+    paths = [corpus / folder for folder in FOLDERS]
+    listing = run_validate(paths, tmp_path / "listing")
+    quiet = ("pass", "not-applicable")
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "duration_ms"} for r in rs]  # noqa: E731
+    for jobs in (1, 2):
+        bulk = run_validate(paths, tmp_path / f"bulk{jobs}", list_passes=False, jobs=jobs)
+        assert bulk["summary"] == listing["summary"]
+        assert strip(bulk["results"]) == strip(r for r in listing["results"] if r["outcome"] not in quiet)
