@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from conformance.clock import VIETNAM
@@ -28,7 +28,7 @@ from conformance.registry import Accepted, CheckContext, RawSubject
 
 from .codebook import CodeBook, ServiceSpec, book_of
 from .message import Message, status_reports
-from .values import DOSSIER_CODE, email_problem, has_id_number_run, parse_local_time, phone_is_plausible
+from .values import DOSSIER_CODE, email_problem, has_id_number_run, is_local_time, phone_is_plausible
 
 __all__ = ["accept", "accept_raw"]
 
@@ -139,7 +139,7 @@ def _judge(envelope: Mapping[str, Any], plan: _Plan | None, run: _Run, ctx: Chec
             if value is None or value == "":
                 continue
             # A real local time is 14 ASCII digits, so its text orders as its moment does.
-            if not isinstance(parse_local_time(value), datetime) or (past_dated and value > latest):
+            if not is_local_time(value) or (past_dated and value > latest):
                 return None
         code = DOSSIER_CODE.fullmatch(fields[dossier_code])
         if code is None:

@@ -23,10 +23,12 @@ from conformance_fixtures.dossier_messages import (
     progress_item,
     ts,
 )
+from conformance_profiles.dossier_sync import values
 from conformance_profiles.dossier_sync.values import (
     email_problem,
     has_id_number_run,
     id_number_runs,
+    is_local_time,
     mask_digits,
     parse_dossier_code,
     parse_local_time,
@@ -118,6 +120,49 @@ def test_the_date_part_is_compared_with_the_local_day() -> None:
 ])
 def test_phone_numbers(phone: str, ok: bool) -> None:
     assert phone_is_plausible(phone) is ok
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789+ .-()８", max_size=16))
+def test_a_number_of_digits_only_is_judged_as_the_pattern_judges_it(phone: str) -> None:
+    assert phone_is_plausible(phone) is values._phone_is_plausible(phone)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.from_regex(r"[0-9]{14}", fullmatch=True),
+                 st.builds(lambda y, m, d, rest: f"{y:04d}{m:02d}{d:02d}{rest}", st.integers(0, 9999),
+                           st.integers(0, 13), st.integers(0, 32), st.from_regex(r"[0-9]{6}", fullmatch=True)),
+                 st.text(alphabet="0123456789２ ", min_size=13, max_size=15)))
+def test_a_local_time_is_real_exactly_when_it_parses(value: str) -> None:
+    assert is_local_time(value) is isinstance(parse_local_time(value), datetime)
+
+
+@pytest.mark.parametrize("value", [
+    "00000101120000", "00010101000000", "99991231235959", "20260229000000", "20240229000000", "20240230000000",
+    "20260431000000", "20260430000000", "20261231000000", "20261232000000", "20260001000000", "20261301000000",
+    "20260100000000", "20260101240000", "20260101236000", "20260101235960", "20260128235959", "2026012823595",
+])
+def test_local_times_at_the_edges_of_the_shortcut(value: str) -> None:
+    assert is_local_time(value) is isinstance(parse_local_time(value), datetime)
+
+
+def validator_says(address: str) -> str | None:
+    """What email-validator itself says, without the shortcut for plain addresses."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(values._PLAIN_EMAIL, fullmatch=True),
+                 st.from_regex(r"[a-zA-Z0-9._+-]{1,12}@[a-zA-Z0-9.-]{1,12}\.(vn|com|local|test|arpa|x1|VN|Test)",
+                               fullmatch=True)))
+def test_the_shortcut_for_plain_addresses_says_what_the_validator_says(address: str) -> None:
+    assert (email_problem(address) is None) is (validator_says(address) is None), address
 
 
 def test_email_addresses() -> None:
