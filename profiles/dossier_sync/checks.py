@@ -286,7 +286,14 @@ def lifecycle(contributions: Sequence[Contribution], ctx: CheckContext) -> Itera
     known = book.lifecycle.statuses
     for contribution in contributions:
         subject, facts, rejected = contribution.subject, contribution.facts, contribution.rejected
-        illegal = {} if rejected else dict(cycle.refusals(facts))  # index of each illegal report: status before
+        refused = () if rejected else cycle.refusals(facts)
+        if not rejected and not refused:  # the common case: every report taken
+            for dossier, status, path in facts:
+                note = "taken" if status in known else "unjudged"
+                sequences.setdefault(dossier, []).append(
+                    {"subject": subject, "path": path, "status": status, "note": note})
+            continue
+        illegal = dict(refused)  # index of each illegal report: the status it would leave
         for index, (dossier, status, path) in enumerate(facts):
             note = ("rejected" if rejected else "unjudged" if status not in known
                     else "illegal" if index in illegal else "refused" if illegal else "taken")

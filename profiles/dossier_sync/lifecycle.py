@@ -64,9 +64,17 @@ class Lifecycle:
     def refusals(self, reports: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
         """:meth:`offer` on bare status reports ``(dossier, status, …)``: the index of each illegal one, with
         the status it would have left. A run has one per item of every message, so no step is built for them."""
+        allowed = self._allowed
+        if len(reports) == 1:  # most messages report one dossier: no tentative state to keep
+            dossier, status = reports[0][0], reports[0][1]
+            if status in allowed:
+                before = self.state.get(dossier)
+                if before is not None and status not in (allowed.get(before) or self.rules.allowed(before)):
+                    return [(0, before)]
+                self.state[dossier] = status
+            return []
         tentative: dict[str, int] = {}
         illegal: list[tuple[int, int]] = []
-        allowed = self._allowed
         for index, (dossier, status, *_) in enumerate(reports):
             if status not in allowed:
                 continue
