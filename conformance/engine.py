@@ -6,6 +6,7 @@ import dataclasses
 import fnmatch
 import hashlib
 import os
+import re
 import stat
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .evaluate import (
+    RawProofs,
     SubjectReport,
     evaluate_parts,
     judge_across,
@@ -41,7 +43,8 @@ def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterat
     A named file keeps the name it was given; a file found in a folder is named relative to the folder's
     parent, so ``validate corpus/`` reports ``corpus/a/b.xml``.
     """
-    pats = tuple(patterns)
+    # One compiled pattern for all: a folder of 100 000 messages asks it once per name.
+    wanted = re.compile("|".join(f"(?:{fnmatch.translate(pat)})" for pat in patterns) or "(?!)").match
     for path in paths:
         if path.is_file():
             yield str(path), path.as_posix()
@@ -50,7 +53,7 @@ def iter_subject_files(paths: Iterable[Path], patterns: Iterable[str]) -> Iterat
             cut = len(os.path.dirname(top)) + 1 if os.path.dirname(top) else 0
             # os.walk reads file types from the directory itself: no stat per file, no symlinked-folder loops.
             found = sorted(os.path.join(folder, name) for folder, _, names in os.walk(top)
-                           for name in names if any(fnmatch.fnmatchcase(name, pat) for pat in pats))
+                           for name in names if wanted(name))
             for file in found:
                 yield file, file[cut:].replace(os.sep, "/")
         elif path.exists():
@@ -79,7 +82,8 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, n
 
 
 def judge_file_parts(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,
-                     max_bytes: int, *, list_quiet: bool = True) -> Iterator[SubjectReport]:
+                     max_bytes: int, *, list_quiet: bool = True,
+                     proofs: RawProofs | None = None) -> Iterator[SubjectReport]:
     """Read one file under the size cap and judge each subject it holds; an unreadable file is inconclusive."""
     data = _read_capped(profile, checks, ctx, path, name, max_bytes)
     if isinstance(data, SubjectReport):
@@ -87,7 +91,7 @@ def judge_file_parts(profile: Profile, checks: Checks, ctx: CheckContext, path: 
         return
     judged: dict[str, object] | None = None
     for report in evaluate_parts(profile.id, profile.requirements, checks, RawSubject(name, data, path), ctx,
-                                 list_quiet=list_quiet):
+                                 list_quiet=list_quiet, proofs=proofs):
         if report.results:  # every listed result names the exact bytes it was judged on, for re-checking
             judged = judged or {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
             report = dataclasses.replace(report, results=tuple(
@@ -101,8 +105,9 @@ def _read_capped(profile: Profile, checks: Checks, ctx: CheckContext, path: str,
     reqs = profile.requirements
     try:
         # Non-blocking, so a FIFO or device in a folder cannot hang the run; only regular files are read.
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
-            info = os.fstat(fh.fileno())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return unreadable_subject(profile.id, reqs, checks, name, t("file.not_regular", ctx.lang),
                                           {"path": path})
@@ -111,8 +116,15 @@ def _read_capped(profile: Profile, checks: Checks, ctx: CheckContext, path: str,
                 return unreadable_subject(profile.id, reqs, checks, name,
                                           t("file.too_large", ctx.lang, size=size, limit=max_bytes),
                                           {"size_bytes": size, "limit_bytes": max_bytes})
-            # read(n) allocates n bytes up front: ask for what fstat saw, plus one to notice growth.
-            data = fh.read(size + 1)
+            # Ask for what fstat saw, plus one to notice growth; a bare os.read spares a buffered file per file.
+            data = os.read(fd, size + 1)
+            while len(data) < size:  # a short read: read on until the end
+                more = os.read(fd, size + 1 - len(data))
+                if not more:
+                    break
+                data += more
+        finally:
+            os.close(fd)
     except OSError as exc:
         return unreadable_subject(profile.id, reqs, checks, name,
                                   t("file.unreadable", ctx.lang, reason=exc.strerror), {"path": str(path)})
@@ -128,8 +140,10 @@ def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: lis
     omitted: set[str] = set()
     contributions: list[tuple[str, Contribution]] = []
     subjects = 0
+    proofs = None if list_passes or checks.raw_acceptor is None else RawProofs(checks)
     for path, name in items:
-        for report in judge_file_parts(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes):
+        for report in judge_file_parts(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes,
+                                       proofs=proofs):
             counts.update(report.counted)  # (requirement, outcome) pairs, counted in C
             for result in report.results:
                 counts[(result.requirement, result.outcome)] += 1

@@ -15,6 +15,7 @@ from .registry import Check, CheckContext, Checks, Contribution, Judgement, RawS
 
 __all__ = [
     "MAX_FINDINGS",
+    "RawProofs",
     "SubjectReport",
     "evaluate_parts",
     "evaluate_subject",
@@ -125,8 +126,8 @@ def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> tuple[tuple
     return tuple(outcomes.items())
 
 
-class _Proofs:
-    """What a raw acceptor proves of the subjects of one file, its answers checked once each.
+class RawProofs:
+    """What a raw acceptor proves of subjects, its answers checked once each (one per batch of files).
 
     An acceptor answers with a few constant mappings of outcomes; each is checked the first time it comes, and
     its (requirement, outcome) pairs are then shared by every subject it fits, for as long as it holds the same.
@@ -162,12 +163,11 @@ class _Proofs:
 
 
 def _judge_accepting(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
-                     parts: Iterable[RawSubject], ctx: CheckContext) -> Iterator[SubjectReport]:
+                     parts: Iterable[RawSubject], ctx: CheckContext, proofs: RawProofs) -> Iterator[SubjectReport]:
     """Bulk validation with a raw acceptor: a run of subjects it proves fine is one report of counts and facts.
 
     A subject it does not prove is loaded and judged as usual, in its place, so the facts keep the run's order.
     """
-    proofs = _Proofs(checks)
     across = tuple(checks.across_ids)
     counted: list[tuple[str, Outcome]] = []
     contributions: list[tuple[str, Contribution]] = []
@@ -272,10 +272,12 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
 
 
 def evaluate_parts(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
-                   raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True) -> Iterator[SubjectReport]:
+                   raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True,
+                   proofs: RawProofs | None = None) -> Iterator[SubjectReport]:
     """Judge every subject ``raw`` holds: the parts the profile's splitter cuts it into, or ``raw`` itself.
 
-    With ``list_quiet`` off (bulk validation) and a raw acceptor, what it proves fine is only counted, run by run.
+    With ``list_quiet`` off (bulk validation) and a raw acceptor, what it proves fine is only counted, run by run;
+    ``proofs`` (for ``checks``) lets a batch of files share the acceptor's checked answers.
     """
     if checks.subject_splitter is None:
         parts = [raw]
@@ -289,7 +291,9 @@ def evaluate_parts(profile_id: str, requirements: Mapping[str, Requirement], che
                                      {"trace": trace}, Outcome.ERROR)
             return
     if not list_quiet and checks.raw_acceptor is not None:
-        yield from _judge_accepting(profile_id, requirements, checks, parts, ctx)
+        if proofs is None or proofs.checks is not checks:
+            proofs = RawProofs(checks)
+        yield from _judge_accepting(profile_id, requirements, checks, parts, ctx, proofs)
         return
     for part in parts:
         yield evaluate_subject(profile_id, requirements, checks, part, ctx, list_quiet=list_quiet)

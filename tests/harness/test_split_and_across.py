@@ -172,3 +172,22 @@ def test_a_bulk_run_counts_what_a_listing_run_lists(run_cli: Callable[..., Resul
     quiet = ("pass", "not-applicable")
     untimed = [{**r, "duration_ms": 0} for r in listing["results"] if r["outcome"] not in quiet]
     assert [{**r, "duration_ms": 0} for r in bulk["results"]] == untimed != []
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 70_001, 3 * 1024 * 1024 + 7])
+def test_judge_file_judges_exactly_the_bytes_of_the_file_up_to_the_cap(tmp_path: Path, size: int) -> None:
+    import hashlib
+
+    profile = load_profile(PROFILES / "toy")
+    data = (b"a line that is far too long\n" * (size // 28 + 1))[:size]
+    path = tmp_path / "f.txt"
+    path.write_bytes(data)
+    ctx = CheckContext("toy", Clock(NOW))
+    cap = max(size, 1000)
+    report = judge_file(profile, profile.load_checks(), ctx, str(path), "f.txt", cap)
+    judged = {tuple(sorted(r.evidence["judged"].items())) for r in report.results}
+    assert judged == {(("bytes", size), ("sha256", hashlib.sha256(data).hexdigest()))}
+    over = judge_file(profile, profile.load_checks(), ctx, str(path), "f.txt", size - 1) if size else None
+    if over is not None:  # one byte over the cap: not read, inconclusive, naming the limit
+        assert {r.outcome.value for r in over.results} == {"inconclusive"}
+        assert f"size cap of {size - 1} bytes" in over.results[0].message
