@@ -43,12 +43,18 @@ _NINE_DIGITS = re.compile(r"[0-9]{9}")  # what every such run holds; found far f
 SHORT = 64  # values longer than this are judged uncached, so hostile input cannot pin memory
 
 
+# The last day of each month in every year; February's 29th is left to the calendar.
+_LAST_DAY = {"01": "31", "02": "28", "03": "31", "04": "30", "05": "31", "06": "30",
+             "07": "31", "08": "31", "09": "30", "10": "31", "11": "30", "12": "31"}
+
+
 def is_local_time(value: str) -> bool:
     """Whether ``value`` is a real local time, as :func:`parse_local_time` reads it; most values are not parsed."""
-    if (len(value) == 14 and value.isascii() and value.isdigit() and "01" <= value[4:6] <= "12"
-            and "01" <= value[6:8] <= "28" and value[8:10] < "24" and value[10:12] < "60" and value[12:14] < "60"
-            and value[:4] != "0000"):
-        return True  # every month of every year from 1 has a 28th
+    if (len(value) == 14 and value.isascii() and value.isdigit() and value[8:10] < "24" and value[10:12] < "60"
+            and value[12:14] < "60" and value[:4] != "0000"):
+        last = _LAST_DAY.get(value[4:6])
+        if last is not None and "01" <= value[6:8] <= last:
+            return True
     return isinstance(parse_local_time(value), datetime)
 
 

@@ -240,3 +240,11 @@ def test_an_optional_empty_string_counts_as_absent_whatever_its_type(tmp_path: P
     report = _report(tmp_path, envelope(DOSSIER_REPORT, item), envelope(DOSSIER_REPORT, {**item, "KenhThucHien": "2"}))
     assert _outcome(report, "DVC-02", 1) == "pass"
     assert _outcome(report, "DVC-02", 2) == "fail"  # a non-empty string where an integer belongs
+
+
+@pytest.mark.parametrize("year", ["0000", "0001", "1900", "2000", "2024", "2026", "9999"])
+def test_every_month_and_day_is_judged_as_the_calendar_judges_it(year: str) -> None:
+    for month in range(14):
+        for day in range(33):
+            value = f"{year}{month:02d}{day:02d}235959"
+            assert is_local_time(value) is isinstance(parse_local_time(value), datetime), value
