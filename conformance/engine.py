@@ -18,12 +18,13 @@ from typing import Any
 
 from .errors import ConfigError
 from .evaluate import (
-    RawProofs,
+    AcceptingRun,
     SubjectReport,
     evaluate_parts,
     judge_across,
     judge_across_counted,
     merge_reports,
+    split_subject,
     unreadable_subject,
 )
 from .i18n import t
@@ -82,21 +83,32 @@ def judge_file(profile: Profile, checks: Checks, ctx: CheckContext, path: str, n
 
 
 def judge_file_parts(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,
-                     max_bytes: int, *, list_quiet: bool = True,
-                     proofs: RawProofs | None = None) -> Iterator[SubjectReport]:
+                     max_bytes: int, *, list_quiet: bool = True) -> Iterator[SubjectReport]:
     """Read one file under the size cap and judge each subject it holds; an unreadable file is inconclusive."""
     data = _read_capped(profile, checks, ctx, path, name, max_bytes)
     if isinstance(data, SubjectReport):
         yield data
         return
-    judged: dict[str, object] | None = None
+    stamp = _Stamp(data)
     for report in evaluate_parts(profile.id, profile.requirements, checks, RawSubject(name, data, path), ctx,
-                                 list_quiet=list_quiet, proofs=proofs):
-        if report.results:  # every listed result names the exact bytes it was judged on, for re-checking
-            judged = judged or {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            report = dataclasses.replace(report, results=tuple(
-                dataclasses.replace(r, evidence={**r.evidence, "judged": judged}) for r in report.results))
-        yield report
+                                 list_quiet=list_quiet):
+        yield stamp(report)
+
+
+class _Stamp:
+    """Marks every listed result with the exact bytes it was judged on (their hash, taken once), for re-checking."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.judged: dict[str, object] | None = None
+
+    def __call__(self, report: SubjectReport) -> SubjectReport:
+        if not report.results:
+            return report
+        judged = self.judged = self.judged or {"sha256": hashlib.sha256(self.data).hexdigest(),
+                                               "bytes": len(self.data)}
+        return dataclasses.replace(report, results=tuple(
+            dataclasses.replace(r, evidence={**r.evidence, "judged": judged}) for r in report.results))
 
 
 def _read_capped(profile: Profile, checks: Checks, ctx: CheckContext, path: str, name: str,
@@ -133,26 +145,65 @@ def _read_capped(profile: Profile, checks: Checks, ctx: CheckContext, path: str,
     return data
 
 
+class _Tally:
+    """What a batch of files adds up to, report by report."""
+
+    def __init__(self, list_passes: bool) -> None:
+        self.list_passes = list_passes
+        self.counts: Counter[tuple[str, Outcome]] = Counter()
+        self.listed: list[Result] = []
+        self.omitted: set[str] = set()
+        self.contributions: list[tuple[str, Contribution]] = []
+        self.subjects = 0
+
+    def add(self, report: SubjectReport) -> None:
+        self.counts.update(report.counted)  # (requirement, outcome) pairs, counted in C
+        for result in report.results:
+            self.counts[(result.requirement, result.outcome)] += 1
+            if self.list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
+                self.listed.append(result)
+        self.omitted |= report.omitted
+        self.contributions += report.contributions
+        self.subjects += report.subjects
+
+    def batch(self) -> Batch:
+        return Batch(self.counts, self.listed, self.omitted, self.subjects, self.contributions)
+
+
 def _judge_batch(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[str, str]],
                  max_bytes: int, list_passes: bool) -> Batch:
-    counts: Counter[tuple[str, Outcome]] = Counter()
-    listed: list[Result] = []
-    omitted: set[str] = set()
-    contributions: list[tuple[str, Contribution]] = []
-    subjects = 0
-    proofs = None if list_passes or checks.raw_acceptor is None else RawProofs(checks)
+    tally = _Tally(list_passes)
+    if not list_passes and checks.raw_acceptor is not None:
+        _judge_accepting(profile, checks, ctx, items, max_bytes, tally)
+        return tally.batch()
     for path, name in items:
-        for report in judge_file_parts(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes,
-                                       proofs=proofs):
-            counts.update(report.counted)  # (requirement, outcome) pairs, counted in C
-            for result in report.results:
-                counts[(result.requirement, result.outcome)] += 1
-                if list_passes or result.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE):
-                    listed.append(result)
-            omitted |= report.omitted
-            contributions += report.contributions
-            subjects += report.subjects
-    return Batch(counts, listed, omitted, subjects, contributions)
+        for report in judge_file_parts(profile, checks, ctx, path, name, max_bytes, list_quiet=list_passes):
+            tally.add(report)
+    return tally.batch()
+
+
+def _judge_accepting(profile: Profile, checks: Checks, ctx: CheckContext, items: list[tuple[str, str]],
+                     max_bytes: int, tally: _Tally) -> None:
+    """:func:`judge_file_parts` in bulk, for a profile with a raw acceptor: one run of proofs over every file.
+
+    With one small message per file, the per-file reports and generators cost about a fifth of the time.
+    """
+    run = AcceptingRun(profile.id, profile.requirements, checks, ctx)
+    for path, name in items:
+        data = _read_capped(profile, checks, ctx, path, name, max_bytes)
+        if isinstance(data, SubjectReport):
+            tally.add(data)
+            continue
+        stamp = _Stamp(data)
+        parts = split_subject(profile.id, profile.requirements, checks, RawSubject(name, data, path), ctx)
+        if isinstance(parts, SubjectReport):
+            tally.add(stamp(parts))
+            continue
+        for part in parts:
+            for report in run.judge(part):
+                tally.add(stamp(report))
+    for report in run.flush():
+        tally.add(report)
 
 
 _WORKER: tuple[Profile, Checks, CheckContext, int, bool] | None = None

@@ -15,7 +15,7 @@ from .registry import Check, CheckContext, Checks, Contribution, Judgement, RawS
 
 __all__ = [
     "MAX_FINDINGS",
-    "RawProofs",
+    "AcceptingRun",
     "SubjectReport",
     "evaluate_parts",
     "evaluate_subject",
@@ -23,6 +23,7 @@ __all__ = [
     "judge_across_counted",
     "make_result",
     "merge_reports",
+    "split_subject",
     "unreadable_subject",
 ]
 
@@ -126,8 +127,8 @@ def _accepted(checks: Checks, subject: object, ctx: CheckContext) -> tuple[tuple
     return tuple(outcomes.items())
 
 
-class RawProofs:
-    """What a raw acceptor proves of subjects, its answers checked once each (one per batch of files).
+class _Proofs:
+    """What a raw acceptor proves of subjects, its answers checked once each.
 
     An acceptor answers with a few constant mappings of outcomes; each is checked the first time it comes, and
     its (requirement, outcome) pairs are then shared by every subject it fits, for as long as it holds the same.
@@ -162,31 +163,43 @@ class RawProofs:
         return pairs, facts
 
 
-def _judge_accepting(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
-                     parts: Iterable[RawSubject], ctx: CheckContext, proofs: RawProofs) -> Iterator[SubjectReport]:
-    """Bulk validation with a raw acceptor: a run of subjects it proves fine is one report of counts and facts.
+class AcceptingRun:
+    """Bulk validation with a raw acceptor, over any number of files: what it proves fine is only counted.
 
-    A subject it does not prove is loaded and judged as usual, in its place, so the facts keep the run's order.
+    A run of subjects it proves fine becomes one report of counts and facts; a subject it does not prove is
+    loaded and judged as usual, in its place, so the facts keep the run's order.
     """
-    across = tuple(checks.across_ids)
-    counted: list[tuple[str, Outcome]] = []
-    contributions: list[tuple[str, Contribution]] = []
-    accepted = 0
-    for part in parts:
-        proof = proofs.of(part, ctx)
+
+    def __init__(self, profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
+                 ctx: CheckContext) -> None:
+        self.profile_id, self.requirements, self.checks, self.ctx = profile_id, requirements, checks, ctx
+        self._proofs = _Proofs(checks)
+        self._across = tuple(checks.across_ids)
+        self._counted: list[tuple[str, Outcome]] = []
+        self._contributions: list[tuple[str, Contribution]] = []
+        self._accepted = 0
+
+    def judge(self, part: RawSubject) -> list[SubjectReport]:
+        """Nothing when the acceptor proves ``part`` fine (it is counted); else the run so far, then its report."""
+        proof = self._proofs.of(part, self.ctx)
         if proof is not None:
             pairs, facts = proof
-            counted += pairs
-            contributions += [(requirement, Contribution(part.name, tuple(facts[requirement])))
-                              for requirement in across]
-            accepted += 1
-            continue
-        if accepted:
-            yield SubjectReport((), counted=tuple(counted), contributions=tuple(contributions), subjects=accepted)
-            counted, contributions, accepted = [], [], 0
-        yield evaluate_subject(profile_id, requirements, checks, part, ctx, list_quiet=False)
-    if accepted:
-        yield SubjectReport((), counted=tuple(counted), contributions=tuple(contributions), subjects=accepted)
+            self._counted += pairs
+            self._contributions += [(requirement, Contribution(part.name, tuple(facts[requirement])))
+                                    for requirement in self._across]
+            self._accepted += 1
+            return []
+        report = evaluate_subject(self.profile_id, self.requirements, self.checks, part, self.ctx, list_quiet=False)
+        return [*self.flush(), report]
+
+    def flush(self) -> list[SubjectReport]:
+        """The run of proven subjects not yet given out, as one report (none if there is none)."""
+        if not self._accepted:
+            return []
+        report = SubjectReport((), counted=tuple(self._counted), contributions=tuple(self._contributions),
+                               subjects=self._accepted)
+        self._counted, self._contributions, self._accepted = [], [], 0
+        return [report]
 
 
 def _gather(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks, subject: object,
@@ -271,29 +284,35 @@ def evaluate_subject(profile_id: str, requirements: Mapping[str, Requirement], c
     return SubjectReport(tuple(results), counted=tuple(counted), contributions=contributions)
 
 
+def split_subject(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks, raw: RawSubject,
+                  ctx: CheckContext) -> list[RawSubject] | SubjectReport:
+    """The subjects ``raw`` holds (the splitter's parts, or ``raw`` itself); an error if the splitter breaks."""
+    if checks.subject_splitter is None:
+        return [raw]
+    try:
+        return list(checks.subject_splitter(raw, ctx))
+    except Exception as exc:  # a splitter that breaks is the profile's fault: error, and the run goes on
+        trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
+        return unreadable_subject(profile_id, requirements, checks, raw.name,
+                                  t("result.splitter_raised", ctx.lang, error=type(exc).__name__, detail=exc),
+                                  {"trace": trace}, Outcome.ERROR)
+
+
 def evaluate_parts(profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
-                   raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True,
-                   proofs: RawProofs | None = None) -> Iterator[SubjectReport]:
+                   raw: RawSubject, ctx: CheckContext, *, list_quiet: bool = True) -> Iterator[SubjectReport]:
     """Judge every subject ``raw`` holds: the parts the profile's splitter cuts it into, or ``raw`` itself.
 
-    With ``list_quiet`` off (bulk validation) and a raw acceptor, what it proves fine is only counted, run by run;
-    ``proofs`` (for ``checks``) lets a batch of files share the acceptor's checked answers.
+    With ``list_quiet`` off (bulk validation) and a raw acceptor, what it proves fine is only counted, run by run.
     """
-    if checks.subject_splitter is None:
-        parts = [raw]
-    else:
-        try:
-            parts = list(checks.subject_splitter(raw, ctx))
-        except Exception as exc:  # a splitter that breaks is the profile's fault: error, and the run goes on
-            trace = "".join(traceback.format_exception(exc, limit=-3))[-2000:]
-            yield unreadable_subject(profile_id, requirements, checks, raw.name,
-                                     t("result.splitter_raised", ctx.lang, error=type(exc).__name__, detail=exc),
-                                     {"trace": trace}, Outcome.ERROR)
-            return
+    parts = split_subject(profile_id, requirements, checks, raw, ctx)
+    if isinstance(parts, SubjectReport):
+        yield parts
+        return
     if not list_quiet and checks.raw_acceptor is not None:
-        if proofs is None or proofs.checks is not checks:
-            proofs = RawProofs(checks)
-        yield from _judge_accepting(profile_id, requirements, checks, parts, ctx, proofs)
+        run = AcceptingRun(profile_id, requirements, checks, ctx)
+        for part in parts:
+            yield from run.judge(part)
+        yield from run.flush()
         return
     for part in parts:
         yield evaluate_subject(profile_id, requirements, checks, part, ctx, list_quiet=list_quiet)

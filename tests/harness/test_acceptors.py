@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.clock import Clock
+from conformance.engine import _judge_batch
 from conformance.errors import ProfileError
 from conformance.evaluate import SubjectReport, evaluate_parts
 from conformance.model import Outcome
@@ -115,3 +117,34 @@ def test_registering_two_raw_acceptors_names_both_places() -> None:
     checks.accept_raw(tally_acceptor)
     with pytest.raises(ProfileError, match=r"two raw acceptors: at .*tally_acceptor.* and at .*"):
         checks.accept_raw(lambda raw, ctx: None)
+
+
+def test_a_batch_of_files_is_judged_with_a_raw_acceptor_as_without(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    import hashlib
+
+    files = {"1.tally": FILE, "2.tally": b"x 4\nz 8\n", "big.tally": b"x 1\n" * 300, "3.tally": b"y 99\nz 1\n",
+             "boom.tally": b"x 1\nSPLITBOOM 1\n", "4.tally": b"", "5.tally": b"z 9\ny 3\n"}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    items = [(str(tmp_path / name), name) for name in files]
+
+    def batch(acceptor: Callable[[RawSubject, CheckContext], Any] | None) -> Any:
+        monkeypatch.setattr(CHECKS, "raw_acceptor", acceptor)
+        return _judge_batch(PROFILE, CHECKS, CTX, items, 1000, False)
+
+    without, with_it = batch(None), batch(tally_acceptor)
+
+    def listed(found: Any) -> list[tuple[Any, ...]]:
+        return sorted((r.subject, r.requirement, r.outcome.value, r.message, r.evidence.get("judged") == {
+            "sha256": hashlib.sha256(files[r.subject.split(":")[0]]).hexdigest(),
+            "bytes": len(files[r.subject.split(":")[0]])}) for r in found.listed)
+
+    assert with_it.counts == without.counts
+    assert listed(with_it) == listed(without)
+    # Every listed result of a file that was read names its bytes; the unread (too large) file's result does not.
+    assert {(subject.split(":")[0], stamped) for subject, *_, stamped in listed(with_it)} == {
+        ("1.tally", True), ("3.tally", True), ("big.tally", False), ("boom.tally", True)}
+    assert [(rid, c.subject, c.facts, c.rejected) for rid, c in with_it.contributions] == \
+        [(rid, c.subject, c.facts, c.rejected) for rid, c in without.contributions]
+    assert with_it.subjects == without.subjects == 15  # 7 + 2 + 1 (unread) + 2 + 1 (split error) + 0 + 2
