@@ -76,7 +76,8 @@ def test_responses_of_every_kind_carry_the_headers(api: Api) -> None:
 
 def test_a_request_http_cannot_parse_gets_every_header(https: Platform) -> None:
     for request in (b"GET /v1/agencies HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
-                    b"GET /v1/agencies HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n"):
+                    # Over the limit and never ended: a whole block could arrive in one read and be parsed.
+                    b"GET /v1/agencies HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 70_000):
         head, _, body = _raw_tls(https, request).partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         assert lines[0].startswith("HTTP/1.1 400")
