@@ -186,7 +186,7 @@ def _judge_accepting(profile: Profile, checks: Checks, ctx: CheckContext, items:
                      max_bytes: int, tally: _Tally) -> None:
     """:func:`judge_file_parts` in bulk, for a profile with a raw acceptor: one run of proofs over every file.
 
-    With one small message per file, the per-file reports and generators cost about a fifth of the time.
+    With one small message per file, per-file reports and generators cost about a sixth of the time.
     """
     run = AcceptingRun(profile.id, profile.requirements, checks, ctx)
     for path, name in items:

@@ -170,6 +170,8 @@ class AcceptingRun:
     loaded and judged as usual, in its place, so the facts keep the run's order.
     """
 
+    longest = 4096  # subjects in one report of a run
+
     def __init__(self, profile_id: str, requirements: Mapping[str, Requirement], checks: Checks,
                  ctx: CheckContext) -> None:
         self.profile_id, self.requirements, self.checks, self.ctx = profile_id, requirements, checks, ctx
@@ -188,7 +190,8 @@ class AcceptingRun:
             self._contributions += [(requirement, Contribution(part.name, tuple(facts[requirement])))
                                     for requirement in self._across]
             self._accepted += 1
-            return []
+            # A run spans files: given out now and then, so its counts never hold more than a bounded list.
+            return self.flush() if self._accepted >= self.longest else []
         report = evaluate_subject(self.profile_id, self.requirements, self.checks, part, self.ctx, list_quiet=False)
         return [*self.flush(), report]
 

@@ -17,7 +17,7 @@ import pytest
 from conformance.clock import Clock
 from conformance.engine import _judge_batch
 from conformance.errors import ProfileError
-from conformance.evaluate import SubjectReport, evaluate_parts
+from conformance.evaluate import AcceptingRun, SubjectReport, evaluate_parts
 from conformance.model import Outcome
 from conformance.profiles import load_profile
 from conformance.registry import Accepted, CheckContext, Checks, RawSubject
@@ -148,3 +148,15 @@ def test_a_batch_of_files_is_judged_with_a_raw_acceptor_as_without(monkeypatch: 
     assert [(rid, c.subject, c.facts, c.rejected) for rid, c in with_it.contributions] == \
         [(rid, c.subject, c.facts, c.rejected) for rid, c in without.contributions]
     assert with_it.subjects == without.subjects == 15  # 7 + 2 + 1 (unread) + 2 + 1 (split error) + 0 + 2
+
+
+def test_a_long_run_of_proofs_is_given_out_in_bounded_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AcceptingRun, "longest", 2)
+    with_it = judged(tally_acceptor, monkeypatch)
+    assert summary(with_it) == summary(judged(None, monkeypatch))
+    assert [(report.subjects, bool(report.results)) for report in with_it] == [
+        (2, False), (1, True), (1, False), (1, True), (2, False)]
+    monkeypatch.setattr(AcceptingRun, "longest", 1)
+    with_it = judged(tally_acceptor, monkeypatch)
+    assert summary(with_it) == summary(judged(None, monkeypatch))
+    assert max(report.subjects for report in with_it) == 1 and len(with_it) == 7
