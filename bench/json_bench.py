@@ -29,7 +29,6 @@ import argparse
 import json
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -37,12 +36,10 @@ from pathlib import Path
 import jsonschema
 import jsonschema_rs
 
-from conformance.clock import Clock
-from conformance.profiles import Profile, resolve_profile
-from conformance.session import ValidateOptions, validate
+from conformance.profiles import resolve_profile
 from conformance_fixtures.dossier_messages import day
+from rounds import NOW, interleaved, profile_run
 
-NOW = Clock.start()
 RUST = "json.loads + jsonschema-rs"
 PYTHON = "json.loads + jsonschema (Python)"
 JOBS1 = "validate -p dossier-sync --jobs 1"
@@ -94,20 +91,6 @@ def baseline(files: list[Path], valid: Callable[[object], bool]) -> int:
     return ok
 
 
-def profile_run(profile: Profile, folder: Path, out: Path, jobs: int) -> str:
-    """The whole ``validate`` path: every rule, the run-level lifecycle, the bulk engine, report.json written."""
-    opts = ValidateOptions(profiles=[profile], paths=[folder], clock=NOW, out_dir=out, formats=("json",), jobs=jobs)
-    report, _ = validate(opts)
-    return str(report["verdict"])
-
-
-def timed(func: Callable[[], object]) -> tuple[float, object]:
-    """Seconds one call takes, and its value."""
-    start = time.perf_counter()
-    value = func()
-    return time.perf_counter() - start, value
-
-
 def main() -> None:
     """Generate the messages, time every contender in interleaved rounds, print the figures and the bars."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -135,13 +118,7 @@ def main() -> None:
             JOBS1: lambda: profile_run(profile, folder, Path(tmp) / "out1", 1),
             JOBS2: lambda: profile_run(profile, folder, Path(tmp) / "out2", 2),
         }
-        rounds: list[dict[str, float]] = []
-        for _ in range(args.repeat):
-            seconds: dict[str, float] = {}
-            for label, run in runs.items():
-                seconds[label], value = timed(run)
-                assert value in (len(bodies), "conformant"), f"{label}: unexpected result {value!r}"
-            rounds.append(seconds)
+        rounds = interleaved(runs, args.repeat, expected=(len(bodies), "conformant"))
     best = {label: min(r[label] for r in rounds) for label in runs}
     print(f"{'':<36} {'best round':>19}")
     for label in runs:

@@ -13,18 +13,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
 
-from conformance.clock import Clock
-from conformance.profiles import Profile, resolve_profile
-from conformance.session import ValidateOptions, validate
+from conformance.profiles import resolve_profile
 from conformance_fixtures.edxml_corpus import bulk_packages
-
-NOW = Clock.start()
+from rounds import NOW, interleaved, profile_run
 
 
 def baseline(files: list[Path], xsd: etree.XMLSchema) -> int:
@@ -34,20 +30,6 @@ def baseline(files: list[Path], xsd: etree.XMLSchema) -> int:
     for path in files:
         valid += bool(xsd.validate(etree.fromstring(path.read_bytes(), parser)))
     return valid
-
-
-def profile_run(profile: Profile, folder: Path, out: Path, jobs: int) -> str:
-    """The whole ``validate`` path: every rule, the bulk engine, report.json written."""
-    opts = ValidateOptions(profiles=[profile], paths=[folder], clock=NOW, out_dir=out, formats=("json",), jobs=jobs)
-    report, _ = validate(opts)
-    return str(report["verdict"])
-
-
-def timed(func: Callable[[], object]) -> tuple[float, object]:
-    """Seconds one call takes, and its value."""
-    start = time.perf_counter()
-    value = func()
-    return time.perf_counter() - start, value
 
 
 def main() -> None:
@@ -74,14 +56,7 @@ def main() -> None:
             "validate -p edxml --jobs 1": lambda: profile_run(profile, folder, Path(tmp) / "out1", 1),
             "validate -p edxml --jobs 2": lambda: profile_run(profile, folder, Path(tmp) / "out2", 2),
         }
-        rounds: list[dict[str, float]] = []
-        # Rounds interleave the contenders, so a slow spell of this noisy machine hits them alike.
-        for _ in range(args.repeat):
-            seconds: dict[str, float] = {}
-            for label, run in runs.items():
-                seconds[label], value = timed(run)
-                assert value in (len(files), "conformant"), f"{label}: unexpected result {value!r}"
-            rounds.append(seconds)
+        rounds = interleaved(runs, args.repeat, expected=(len(files), "conformant"))
     base = "baseline lxml parse + XSD"
     print(f"{'':<32} {'best round':>17}  {'ratio of bests':>14}  {'median per-round ratio':>22}")
     for label in runs:
