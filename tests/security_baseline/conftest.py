@@ -6,20 +6,15 @@ as a run); ``run_full`` is a real ``conformance run`` through the pytest engine,
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 
 from conformance.clock import Clock
@@ -59,37 +54,6 @@ class Judged:
         return {r.requirement for r in self.results if r.outcome.value == "fail" and r.level.value == "mandatory"}
 
 
-@contextmanager
-def serve_https(app: Any, context: ssl.SSLContext) -> Iterator[str]:
-    """Serve ``app`` over HTTPS on 127.0.0.1 with ``context``; yields the origin.
-
-    ``tests.live_server.serve`` takes only a certificate and key, and uvicorn's context from those is
-    Python's default, which fails Mozilla intermediate (CBC suites, P-521, X448): the TLS rows of this
-    profile would fail the clean service. This one serves the reference platform's Mozilla-intermediate
-    context instead.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            ssl_context_factory=lambda _config, _default: context)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"https://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> ServerCertificate:
     """One test CA and server certificate for every test service."""
@@ -110,7 +74,7 @@ def service(certificate: ServerCertificate, tmp_path: Path, monkeypatch: pytest.
                   openapi: str | None = "/openapi.json", max_body: int = 256 * 1024, **extra: Any) -> Path:
             app = build_app(defects, max_body=max_body)
             if tls:
-                origin = stack.enter_context(serve_https(app, server_context(certificate)))
+                origin = stack.enter_context(serve(app, ssl_context=server_context(certificate)))
             else:
                 origin = stack.enter_context(serve(app)).replace("http://", "https://")
             endpoints: dict[str, Any] = {"base_url": origin}

@@ -12,7 +12,9 @@ from pathlib import Path
 import yaml
 from starlette.types import Receive, Scope, Send
 
-from .conftest import judge, serve_https
+from tests.live_server import serve
+
+from .conftest import judge
 from .test_defects_caught import HTTP_IDS
 
 DEEP = b"[" * 60_000 + b"]" * 60_000
@@ -47,7 +49,7 @@ def _target(folder: Path, base_url: str, ca_file: Path, **extra: object) -> Path
 def test_a_service_answering_nonsense_gets_verdicts_never_errors(certificate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from conformance_fixtures.exchange_platform.tls import server_context
 
-    with serve_https(chaos, server_context(certificate)) as origin:
+    with serve(chaos, ssl_context=server_context(certificate)) as origin:
         judged = judge(_target(tmp_path, origin, certificate.ca_file), *HTTP_IDS)
     errors = [f"{r.requirement}: {r.message}" for r in judged.results if r.outcome.value == "error"]
     assert errors == []
