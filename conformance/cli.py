@@ -345,7 +345,7 @@ def run_cmd(target_file: Path, profile_names: tuple[str, ...], callback_host: st
 @click.option("-p", "--profile", "profile_names", multiple=True, help="Also check what these profiles need.")
 @guarded
 def doctor_cmd(target_file: Path, profile_names: tuple[str, ...]) -> None:
-    """Check a target file before a run: the file, reachability, TLS trust, tokens, the API document."""
+    """Check a target file before a run: the file, reachability, TLS trust, the API document, credentials."""
     profiles = [_profile(name) for name in profile_names]
     checks = diagnose(target_file, profiles)
     for check in checks:

@@ -2,12 +2,14 @@
 
 It checks, in order: the target file (schema, unknown keys, environment secrets), that ``base_url``
 answers, that its certificate is trusted with ``tls.ca_file``, that the API document loads, and that
-each identity's token is accepted by an operation that demands credentials.
+each identity's token (or ``auth``'s HTTP Basic username and password) is accepted by an operation that
+demands credentials.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -53,10 +55,10 @@ def diagnose(target_file: Path, profiles: list[Profile]) -> list[Diagnosis]:
             for d in found + asyncio.run(_live_checks(target, base_url, profiles))]
 
 
-def _client(target: Target, base_url: str, token: str | None = None) -> HardenedClient:
+def _client(target: Target, base_url: str, authorization: str | None = None) -> HardenedClient:
     limits = HttpLimits.from_target(target)
     ca = target.data.get("tls", {}).get("ca_file")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": authorization} if authorization else {}
     return HardenedClient(base_url, limits=limits, ca_file=Path(ca) if ca else None, masker=target.masker(),
                           default_headers=headers)
 
@@ -143,8 +145,42 @@ def _probe(document: ApiDocument) -> tuple[str, list[tuple[str, str]]] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Credentials:
+    """What one identity sends, and how the doctor names it and says to fix it."""
+
+    label: str
+    authorization: str
+    fix: str
+
+
+def _credentials(target: Target) -> list[_Credentials]:
+    """Each identity's bearer token; without identities, ``auth``'s token or its HTTP Basic pair."""
+    envs = _env_names(target)
+
+    def bearer(name: str, token: str) -> _Credentials:
+        env = envs.get(name)
+        return _Credentials(f"token of '{name}'", f"Bearer {token}",
+                            f"export a valid, unexpired token in {env}" if env else
+                            "give this identity a valid, unexpired token")
+
+    found = [bearer(i["name"], i["token"]) for i in target.data.get("identities") or [] if i.get("token")]
+    auth = target.data.get("auth") or {}
+    if found or auth.get("type") not in ("bearer", "basic"):
+        return found
+    if auth["type"] == "bearer":
+        return [bearer("default", auth["token"])] if auth.get("token") else []
+    if not (auth.get("username") and auth.get("password")):
+        return []
+    pair = base64.b64encode(f"{auth['username']}:{auth['password']}".encode()).decode()
+    env = envs.get("default")
+    return [_Credentials(f"HTTP Basic credentials of '{auth['username']}'", f"Basic {pair}",
+                         f"check auth.username, and export the right password in {env}" if env else
+                         "check auth.username and auth.password")]
+
+
 def _env_names(target: Target) -> dict[str, str]:
-    """For each identity name, the environment variable its token comes from (for the fix text)."""
+    """For each identity name, the environment variable its secret comes from (for the fix text)."""
     try:
         raw: Any = yaml.safe_load(target.path.read_text("utf-8"))
     except (OSError, yaml.YAMLError):
@@ -154,26 +190,24 @@ def _env_names(target: Target) -> dict[str, str]:
         match = _ENV_REF.search(str(identity.get("token", "")))
         if match:
             names[str(identity.get("name"))] = match.group(1)
-    auth_ref = _ENV_REF.search(str((raw.get("auth") or {}).get("token", "")))
+    auth = raw.get("auth") or {}
+    auth_ref = _ENV_REF.search(str(auth.get("password" if auth.get("type") == "basic" else "token", "")))
     if auth_ref:
         names["default"] = auth_ref.group(1)
     return names
 
 
 async def _tokens(target: Target, base_url: str, document: ApiDocument | None) -> list[Diagnosis]:
-    identities = [(i["name"], i.get("token")) for i in target.data.get("identities") or [] if i.get("token")]
-    auth = target.data.get("auth") or {}
-    if not identities and auth.get("type") == "bearer" and auth.get("token"):
-        identities = [("default", auth["token"])]
-    if not identities:
-        return [Diagnosis("credentials", "note", "the target file gives no token",
-                          "add identities (or auth) with token: ${env:NAME} to test operations that need them")]
+    credentials = _credentials(target)
+    if not credentials:
+        return [Diagnosis("credentials", "note", "the target file gives no token or HTTP Basic credentials",
+                          "add identities (or auth) with token: ${env:NAME}, or auth: {type: basic, username, "
+                          "password: ${env:NAME}}, to test operations that need them")]
     probe = _probe(document) if document is not None else None
     if probe is None:
         return [Diagnosis("credentials", "note", "no GET operation demanding credentials could be called "
-                          "without inventing values, so the tokens were not tried", None)]
+                          "without inventing values, so the credentials were not tried", None)]
     path, query = probe
-    envs = _env_names(target)
     found = []
     async with _client(target, base_url) as anonymous:
         try:
@@ -182,20 +216,17 @@ async def _tokens(target: Target, base_url: str, document: ApiDocument | None) -
             return [Diagnosis("credentials", "problem", f"GET {path}: {exc.message}", _reach_fix(exc, target))]
     if bare.status not in (401, 403):
         return [Diagnosis("credentials", "note", f"GET {path} answers {bare.status} without credentials, so it "
-                          "cannot tell whether a token is accepted", None)]
-    for name, token in identities:
-        async with _client(target, base_url, token) as client:
+                          "cannot tell whether the credentials are accepted", None)]
+    for sent in credentials:
+        async with _client(target, base_url, sent.authorization) as client:
             try:
                 answer = await client.request("GET", path, params=query)
             except HttpFailure as exc:
-                found.append(Diagnosis(f"token of '{name}'", "problem", exc.message, _reach_fix(exc, target)))
+                found.append(Diagnosis(sent.label, "problem", exc.message, _reach_fix(exc, target)))
                 continue
         if answer.status in (401, 403):
-            env = envs.get(name)
-            found.append(Diagnosis(f"token of '{name}'", "problem",
-                                   f"the system rejects it: GET {path} answered {answer.status}",
-                                   f"export a valid, unexpired token in {env}" if env else
-                                   "give this identity a valid, unexpired token"))
+            found.append(Diagnosis(sent.label, "problem", f"the system rejects it: GET {path} answered {answer.status}",
+                                   sent.fix))
         else:
-            found.append(Diagnosis(f"token of '{name}'", "ok", f"accepted (GET {path} answered {answer.status})"))
+            found.append(Diagnosis(sent.label, "ok", f"accepted (GET {path} answered {answer.status})"))
     return found

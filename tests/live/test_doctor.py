@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,8 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import Result
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from conformance_fixtures.exchange_platform import Platform, running_platform
+from tests.live_server import serve
 
 Cli = Callable[..., Result]
 
@@ -84,3 +90,45 @@ def test_base_url_that_does_not_answer(run_cli: Cli, target: Path) -> None:
     result = run_cli("doctor", "-t", str(target))
     assert result.exit_code == 2
     assert "reachability" in result.output and "is the system running" in result.output
+
+
+def _basic_service() -> Starlette:
+    """A small API whose only listing demands HTTP Basic (user ``can-bo``, password ``dung-mat-khau``)."""
+    expected = "Basic " + base64.b64encode(b"can-bo:dung-mat-khau").decode()
+    document = {"openapi": "3.1.0", "info": {"title": "basic", "version": "1"},
+                "components": {"securitySchemes": {"basic": {"type": "http", "scheme": "basic"}}},
+                "security": [{"basic": []}],
+                "paths": {"/v1/things": {"get": {"responses": {"200": {"description": "things"},
+                                                               "401": {"description": "who are you"}}}}}}
+
+    async def things(request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != expected:
+            return JSONResponse({"title": "Unauthorized"}, 401, headers={"WWW-Authenticate": 'Basic realm="t"'})
+        return JSONResponse([])
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(document)
+
+    return Starlette(routes=[Route("/v1/things", things), Route("/openapi.json", openapi), Route("/", openapi)])
+
+
+@pytest.mark.parametrize(("password", "ready"), [("dung-mat-khau", True), ("sai-mat-khau-9f3a", False)])
+def test_http_basic_credentials_are_tried(run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          password: str, ready: bool) -> None:
+    monkeypatch.setenv("DOCTOR_BASIC_PASSWORD", password)
+    with serve(_basic_service()) as origin:
+        target = tmp_path / "target.yaml"
+        target.write_text(yaml.safe_dump({
+            "target": {"vendor": "Test", "product": "basic", "version": "1"},
+            "endpoints": {"base_url": origin, "openapi": "/openapi.json"},
+            "auth": {"type": "basic", "username": "can-bo", "password": "${env:DOCTOR_BASIC_PASSWORD}"}}), "utf-8")
+        result = run_cli("doctor", "-t", str(target))
+    assert "HTTP Basic credentials of 'can-bo'" in result.output
+    if ready:
+        assert result.exit_code == 0, result.output
+        assert "accepted (GET /v1/things answered 200)" in result.output
+    else:
+        assert result.exit_code == 2
+        assert "rejects it: GET /v1/things answered 401" in result.output
+        assert "export the right password in DOCTOR_BASIC_PASSWORD" in result.output
+    assert password not in result.output  # a secret is never printed
