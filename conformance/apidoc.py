@@ -31,12 +31,17 @@ MAX_DEPTH = 200  # deeper than any real API description; a 50 000-deep array is 
 
 
 class DocumentProblem(Exception):
-    """The document could not be obtained or read; the message says why and what to fix."""
+    """The document could not be obtained or read; the message says why and what to fix.
 
-    def __init__(self, message: str, *, evidence: Mapping[str, Any] | None = None) -> None:
+    ``invalid`` says the document was had (served with 200, or read from its file) and its content is what is
+    wrong: not UTF-8, not JSON or YAML, not an object, or nested too deeply. It is then not valid OpenAPI.
+    """
+
+    def __init__(self, message: str, *, evidence: Mapping[str, Any] | None = None, invalid: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.evidence = dict(evidence or {})
+        self.invalid = invalid
 
 
 @dataclass(frozen=True)
@@ -72,18 +77,22 @@ def parse_document(text: bytes, source: str) -> ApiDocument:
     try:
         decoded = text.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentProblem(f"{source} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+        raise DocumentProblem(f"{source} is not UTF-8 text: {exc.reason} at byte {exc.start}",
+                              invalid=True) from None
     try:
         data = json.loads(decoded) if decoded.lstrip()[:1] in ("{", "[") else yaml.load(decoded, Loader=SAFE_LOADER)
     except RecursionError:
-        raise DocumentProblem(f"{source} is nested too deeply to read (more than {MAX_DEPTH} levels)") from None
+        raise DocumentProblem(f"{source} is nested too deeply to read (more than {MAX_DEPTH} levels)",
+                              invalid=True) from None
     except (ValueError, yaml.YAMLError) as exc:
-        raise DocumentProblem(f"{source} is neither valid JSON nor valid YAML: {str(exc)[:300]}") from None
+        raise DocumentProblem(f"{source} is neither valid JSON nor valid YAML: {str(exc)[:300]}",
+                              invalid=True) from None
     if not isinstance(data, Mapping):
         raise DocumentProblem(f"{source} must be a JSON/YAML object with an 'openapi' field, "
-                              f"not a {type(data).__name__}")
+                              f"not a {type(data).__name__}", invalid=True)
     if _depth(data) > MAX_DEPTH:
-        raise DocumentProblem(f"{source} is nested more than {MAX_DEPTH} levels deep; it is not read further")
+        raise DocumentProblem(f"{source} is nested more than {MAX_DEPTH} levels deep; it is not read further",
+                              invalid=True)
     return ApiDocument(data, source)
 
 
@@ -109,7 +118,11 @@ async def fetch_document(client: HardenedClient, path: str) -> ApiDocument:
     if response.status != 200:
         raise DocumentProblem(f"fetching the API document {path} answered {response.status}, not 200",
                               evidence={"exchange": response.exchange.to_json()})
-    return parse_document(response.body, response.exchange.url)
+    try:
+        return parse_document(response.body, response.exchange.url)
+    except DocumentProblem as exc:  # what was served is the evidence
+        raise DocumentProblem(exc.message, evidence={"exchange": response.exchange.to_json()},
+                              invalid=exc.invalid) from None
 
 
 def locate(target_data: Mapping[str, Any], target_dir: Path) -> tuple[str, str | Path] | None:

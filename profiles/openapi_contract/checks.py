@@ -21,8 +21,8 @@ _ALL = ("API-01", *MAPPING.operation_ids(), "API-10", "API-13")
 @live.planner(*_ALL)
 def plan(ctx: LiveContext) -> Iterator[Scenario]:
     """The document scenario (API-01), then one scenario per operation, the methods probe and the links."""
-    document, problem, evidence = load_document(ctx)
-    scenario, spec = document_scenario("API-01", document, problem, evidence)
+    document, problem, evidence, invalid = load_document(ctx)
+    scenario, spec = document_scenario("API-01", document, problem, evidence, invalid=invalid)
     yield scenario
     if spec is None:
         yield unusable_scenario(tuple(rid for rid in _ALL if rid != "API-01"), problem or scenario.subject)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from conformance.apidoc import ApiDocument, DocumentProblem, fetch_document, locate, read_document
 from conformance.live import LiveContext, Scenario, Verdict, failed
@@ -50,21 +50,30 @@ class AspectMap:
         return tuple(dict.fromkeys(i for i in ids if i))
 
 
-def load_document(ctx: LiveContext, given: ApiDocument | None = None) -> tuple[ApiDocument | None, str | None,
-                                                                                dict[str, Any]]:
+class LoadedDocument(NamedTuple):
+    """The API document, or why it could not be had; ``invalid``: it was had, and is not a readable document."""
+
+    document: ApiDocument | None
+    problem: str | None
+    evidence: dict[str, Any]
+    invalid: bool = False
+
+
+def load_document(ctx: LiveContext, given: ApiDocument | None = None) -> LoadedDocument:
     """The API document (from the profile, else from ``endpoints.openapi``), or why it could not be had."""
     if given is not None:
-        return given, None, {"source": given.source}
+        return LoadedDocument(given, None, {"source": given.source})
     where = locate(ctx.target.data, ctx.target.path.parent)
     if where is None:
-        return None, say(ctx.lang, "document.missing"), {}
+        return LoadedDocument(None, say(ctx.lang, "document.missing"), {})
     kind, value = where
     try:
         if kind == "file":
-            return read_document(value, MAX_DOCUMENT_BYTES), None, {"source": str(value)}  # type: ignore[arg-type]
-        return asyncio.run(_fetch(ctx, str(value))), None, {"source": str(value)}
+            return LoadedDocument(read_document(value, MAX_DOCUMENT_BYTES), None,  # type: ignore[arg-type]
+                                  {"source": str(value)})
+        return LoadedDocument(asyncio.run(_fetch(ctx, str(value))), None, {"source": str(value)})
     except DocumentProblem as exc:
-        return None, exc.message, exc.evidence
+        return LoadedDocument(None, exc.message, {"source": str(value), **exc.evidence}, exc.invalid)
 
 
 async def _fetch(ctx: LiveContext, path: str) -> ApiDocument:
@@ -73,11 +82,16 @@ async def _fetch(ctx: LiveContext, path: str) -> ApiDocument:
 
 
 def document_scenario(requirement: str, document: ApiDocument | None, problem: str | None,
-                      evidence: dict[str, Any]) -> tuple[Scenario, Spec | None]:
-    """The scenario judging the document itself, and the loaded spec when the document is usable."""
+                      evidence: dict[str, Any], *, invalid: bool = False) -> tuple[Scenario, Spec | None]:
+    """The scenario judging the document itself, and the loaded spec when the document is usable.
+
+    No document is inconclusive, unless it was had and could not be read as one (``invalid``): then it fails.
+    """
     spec: Spec | None = None
     judgement: Judgement
-    if document is None:
+    if document is None and invalid:
+        judgement = failed(problem or "not a readable document", problems=[problem], **evidence)
+    elif document is None:
         judgement = inconclusive(problem or "no document", **evidence)
     else:
         problems = document_problems(document.data)

@@ -153,7 +153,7 @@ def load_api(ctx: LiveContext) -> Api:
     cached = ctx.shared.get("security-baseline.api")
     if isinstance(cached, Api):
         return cached
-    document, problem, evidence = load_document(ctx)
+    document, problem, evidence, _ = load_document(ctx)
     where = locate(ctx.target.data, ctx.target.path.parent)
     url = str(where[1]) if where is not None and where[0] == "url" else None
     api: Api
