@@ -193,6 +193,7 @@ class LiveContext:
     requirements: Mapping[str, Requirement] = field(default_factory=dict)
     limits: HttpLimits = field(default_factory=HttpLimits)
     concurrency: int = 8
+    profile_limits: Mapping[str, int] = field(default_factory=dict)  # the manifest's limits: profile parameters
     callback_host: str | None = None  # an address of this machine the system can reach (out-of-band probes)
     shared: dict[str, Any] = field(default_factory=dict)  # what scenarios of one profile share within a process
     # One breaker for every client of the run: a system that stops answering stops costing a deadline per request.

@@ -120,7 +120,8 @@ class _State:
             self.contexts[profile.id] = LiveContext(
                 profile.id, self.target, self.clock, self.run_id, self.seed, self.max_examples, self.lang,
                 dict(profile.artefacts), profile.messages(), dict(profile.requirements),
-                HttpLimits.from_target(self.target), callback_host=self.callback_host)
+                HttpLimits.from_target(self.target), callback_host=self.callback_host,
+                profile_limits=dict(profile.limits))
         return self.contexts[profile.id]
 
     def run_live(self, profile: Profile, scenario: Scenario) -> ScenarioResults:

@@ -47,6 +47,7 @@ from conformance.model import Outcome
 from conformance.registry import Judgement, inconclusive, not_applicable
 
 from .tls_certs import (
+    MIN_DAYS_LEFT,
     ServedChain,
     Trust,
     judge_lifetime,
@@ -189,7 +190,8 @@ def _certificate_verdicts(chains: list[ServedChain], trust: Trust, host: str, ct
         if state.scan is not None:
             judged = _with(judged, scanner_path_validation=scan_path_validation(state.scan, policy, say))
         yield Verdict("SB-CERT-01", judged)
-    yield Verdict("SB-CERT-02", judge_lifetime(chains, now, policy, say))
+    yield Verdict("SB-CERT-02", judge_lifetime(chains, now, policy, say, min_days_left=ctx.profile_limits.get(
+        "min_certificate_days_left", MIN_DAYS_LEFT)))
     yield Verdict("SB-CERT-03", judge_strength(chains, policy, say))
     yield Verdict("SB-CERT-04", judge_order(chains, trust, say))
     need = judge_stapling_need(chains, say)

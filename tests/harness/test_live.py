@@ -33,6 +33,11 @@ def test_a_warn_part_is_shown_but_never_decides(tmp_path: Path) -> None:
     assert entry["outcome"] == "pass" and entry["warnings"] == 1
 
 
+def test_a_scenario_reads_the_parameters_of_its_profile(tmp_path: Path) -> None:
+    [fine] = [r for r in _run(tmp_path)["results"] if r["requirement"] == "PRB-01" and r["outcome"] == "pass"]
+    assert fine["message"] == "PRB-01: fine after 7"  # limits.fine_after of the probe profile's manifest
+
+
 @pytest.mark.parametrize(("level", "expected", "verdict"), [(2, "recommended", "inconclusive"),
                                                            (3, "mandatory", "non-conformant")])
 def test_mandatory_from_follows_the_security_level(tmp_path: Path, level: int, expected: str, verdict: str) -> None:

@@ -121,7 +121,8 @@ def judge(target_file: Path, *requirements: str, lang: str = "en") -> Judged:
     target = load_target(target_file)
     profile = resolve_profile("security-baseline").at_security_level(target.security_level)
     ctx = LiveContext(profile.id, target, Clock.start(), secrets.token_hex(4), 7, 10, lang, dict(profile.artefacts),
-                      profile.messages(), dict(profile.requirements), HttpLimits.from_target(target))
+                      profile.messages(), dict(profile.requirements), HttpLimits.from_target(target),
+                      profile_limits=dict(profile.limits))
     live = profile.load_live()
     assert live is not None
     results: list[Result] = []

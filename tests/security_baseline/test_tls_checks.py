@@ -32,11 +32,13 @@ from conformance.clock import Clock
 from conformance.http import HttpLimits
 from conformance.live import LiveContext, Untested, Verdict
 from conformance.model import Outcome
+from conformance.profiles import resolve_profile
 from conformance.registry import Judgement
 from conformance.target import Target
 from conformance_fixtures.exchange_platform import running_platform
 from conformance_fixtures.exchange_platform.tls import set_groups
 from conformance_profiles.security_baseline import tls_checks, tls_scanner
+from conformance_profiles.security_baseline.tls_certs import MIN_DAYS_LEFT
 from conformance_profiles.security_baseline.tls_checks import TLS_REQUIREMENTS, tls_scenario
 from conformance_profiles.security_baseline.tls_probe import local_support
 
@@ -282,7 +284,7 @@ def base_install(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def context_for(base_url: str, ca_file: Path | None, *, lang: str = "en", timeout_s: float | None = None,
-                folder: Path | None = None) -> LiveContext:
+                folder: Path | None = None, profile_limits: dict[str, int] | None = None) -> LiveContext:
     """A live context for the TLS scenario alone."""
     data: dict[str, Any] = {"target": {"vendor": "v", "product": "p", "version": "1"},
                             "endpoints": {"base_url": base_url}, "security_level": 3}
@@ -292,7 +294,7 @@ def context_for(base_url: str, ca_file: Path | None, *, lang: str = "en", timeou
         data["limits"] = {"timeout_s": timeout_s}
     target = Target((folder or Path(".")) / "target.yaml", data)
     return LiveContext("security-baseline", target, Clock.start(), "run", 7, lang=lang,
-                       limits=HttpLimits.from_target(target))
+                       limits=HttpLimits.from_target(target), profile_limits=profile_limits or {})
 
 
 def judge(base_url: str, ca_file: Path | None, **options: Any) -> list[Verdict]:
@@ -384,6 +386,23 @@ def test_each_certificate_defect_fails_its_requirement(serve: Callable[..., Serv
     if "SB-CERT-01" not in failing and seen["SB-CERT-01"] == ["fail"]:  # CA/B verifier rules beyond ours
         failing = {**failing, "SB-CERT-01": "does not validate"}
     assert_only(verdicts, failing)
+
+
+@pytest.mark.usefixtures("base_install")
+@pytest.mark.parametrize(("minimum", "passes"), [(None, True), (39, True), (41, False), (60, False)])
+def test_the_days_left_follow_the_profile_parameter(serve: Callable[..., Served], minimum: int | None,
+                                                    passes: bool) -> None:
+    served = serve(leaf={"start_days": -40, "days": 80.5})  # 40 days and a half left
+    limits = None if minimum is None else {"min_certificate_days_left": minimum}
+    judgement = one(judge(served.url, served.ca_file, profile_limits=limits), "SB-CERT-02")
+    assert judgement.outcome.value == ("pass" if passes else "fail"), judgement.message
+    assert judgement.evidence["min_days_left"] == (minimum or 30)
+    if not passes:
+        assert f"days left (at least {minimum} required)" in judgement.message
+
+
+def test_the_manifest_gives_the_days_left_the_standard_sets() -> None:
+    assert resolve_profile("security-baseline").limits["min_certificate_days_left"] == MIN_DAYS_LEFT == 30
 
 
 @pytest.mark.usefixtures("base_install")

@@ -10,7 +10,7 @@ live = LiveChecks("probe")
 
 @live.scenario("PRB-01", "PRB-02", subject="probe")
 async def judged(ctx: LiveContext) -> AsyncIterator[Verdict]:
-    yield Verdict("PRB-01", passed("fine"))
+    yield Verdict("PRB-01", passed(f"fine after {ctx.profile_limits['fine_after']}"))
     yield Verdict("PRB-01", failed("a WARN part failed"), warning=True)
     yield Verdict("PRB-02", failed("broken"))
 
