@@ -21,6 +21,7 @@ import yaml
 from .apidoc import ApiDocument, DocumentProblem, fetch_document, locate, read_document
 from .errors import ConfigError
 from .http import HardenedClient, HttpFailure, HttpLimits
+from .oauth import OAUTH2, fetch_token, needs_token
 from .profiles import Profile
 from .target import Target, load_target
 
@@ -166,9 +167,9 @@ def _credentials(target: Target) -> list[_Credentials]:
 
     found = [bearer(i["name"], i["token"]) for i in target.data.get("identities") or [] if i.get("token")]
     auth = target.data.get("auth") or {}
-    if found or auth.get("type") not in ("bearer", "basic"):
+    if found or auth.get("type") not in ("bearer", "basic", OAUTH2):
         return found
-    if auth["type"] == "bearer":
+    if auth["type"] in ("bearer", OAUTH2):  # OAUTH2: the token fetched from auth.token_url
         return [bearer("default", auth["token"])] if auth.get("token") else []
     if not (auth.get("username") and auth.get("password")):
         return []
@@ -198,9 +199,23 @@ def _env_names(target: Target) -> dict[str, str]:
 
 
 async def _tokens(target: Target, base_url: str, document: ApiDocument | None) -> list[Diagnosis]:
+    fetched: list[Diagnosis] = []
+    if needs_token(target):
+        try:
+            target = target.with_token(await fetch_token(target))
+        except ConfigError as exc:
+            return [Diagnosis("access token", "problem", exc.message, exc.hint or "check auth")]
+        fetched = [Diagnosis("access token", "ok", f"fetched from {target.data['auth']['token_url']} "
+                             "(OAuth 2.0 client credentials)")]
+    masker = target.masker()  # the fetched token is a secret too
+    return [replace(d, detail=masker.mask(d.detail)) for d in fetched + await _try_credentials(target, base_url,
+                                                                                                 document)]
+
+
+async def _try_credentials(target: Target, base_url: str, document: ApiDocument | None) -> list[Diagnosis]:
     credentials = _credentials(target)
     if not credentials:
-        return [Diagnosis("credentials", "note", "the target file gives no token or HTTP Basic credentials",
+        return [Diagnosis("credentials", "note", "the target file gives no token, HTTP Basic or OAuth credentials",
                           "add identities (or auth) with token: ${env:NAME}, or auth: {type: basic, username, "
                           "password: ${env:NAME}}, to test operations that need them")]
     probe = _probe(document) if document is not None else None

@@ -39,6 +39,7 @@ from .evaluate import make_result
 from .http import HardenedClient, HttpFailure, HttpLimits, Unresponsive
 from .i18n import Catalogue, t
 from .model import Finding, Level, Outcome, Requirement, Result
+from .oauth import OAUTH2
 from .oob import OutOfBandListener, is_loopback, out_of_band_listener
 from .registry import Judgement, artefact_path, say_message
 from .target import SecretMasker, Target
@@ -228,7 +229,7 @@ class LiveContext:
             return tuple(Identity(i["name"], i.get("organ_id"), i.get("token"), i.get("expired_token"))
                          for i in declared)
         auth = self.target.data.get("auth", {})
-        token = auth.get("token") if auth.get("type") == "bearer" else None
+        token = auth.get("token") if auth.get("type") in ("bearer", OAUTH2) else None  # OAUTH2: fetched at start
         basic = ((auth["username"], auth["password"]) if auth.get("type") == "basic" and "username" in auth
                  and "password" in auth else None)
         return (Identity("default", None, token, basic=basic),)

@@ -30,6 +30,7 @@ from .http import HttpLimits
 from .listen_fixture import conformance_listener  # noqa: F401  (a fixture for vendors' own tests)
 from .live import LiveChecks, LiveContext, Scenario, ScenarioResults, run_scenario
 from .model import Level, Outcome, Result, worst_outcome
+from .oauth import with_fetched_token
 from .profiles import Profile, discover, resolve_profile
 from .registry import CheckContext
 from .report import ReportBuilder
@@ -88,6 +89,8 @@ class _State:
             self.profiles = [p for p in discover().values() if p.load_live() is not None]
         if self.target is not None:  # requirements whose level depends on the system's security level
             self.profiles = [p.at_security_level(self.target.security_level) for p in self.profiles]
+            if any(p.load_live() is not None for p in self.profiles):  # live callers may need an OAuth token
+                self.target = with_fetched_token(self.target)
         seed = config.getoption("conformance_seed")
         self.seed = seed if seed is not None else secrets.randbelow(2**31)
         self.max_examples = int(config.getoption("conformance_max_examples"))

@@ -9,7 +9,7 @@ import os
 import re
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -89,6 +89,11 @@ class Target:
     def security_level(self) -> int:
         """The system's security level (cấp độ 1-5, Thông tư 12/2022); 3 when the file does not say."""
         return int(self.data.get("security_level", 3))
+
+    def with_token(self, token: str) -> Target:
+        """This target with ``token`` as ``auth``'s bearer token (one fetched at run time), and as a secret."""
+        auth = {**(self.data.get("auth") or {}), "token": token}
+        return replace(self, data={**self.data, "auth": auth}, secrets=(*self.secrets, token))
 
     def masker(self) -> SecretMasker:
         """A masker for every secret this target holds."""
