@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from conformance.http import HardenedClient, HttpFailure
+from conformance.http import HardenedClient, HttpFailure, Response
 from conformance.live import LiveContext, Untested, Verdict, failed
 from conformance.registry import inconclusive, not_applicable, passed
 from conformance_profiles.openapi_contract.spec import Operation
@@ -36,6 +36,20 @@ XXE_WAIT_SECONDS = 10.0
 DEFAULT_BODY_LIMIT = 20 * 1024 * 1024
 
 
+async def _sent(client: HardenedClient, call: Call, label: str, no_answer: str, ctx: LiveContext,
+                problems: list[str], probes: list[dict[str, Any]]) -> Response | None:
+    """Send one probe and keep its evidence; None, with the problem said, when no answer came."""
+    try:
+        response = await send(client, call)
+    except HttpFailure as exc:
+        problems.append(ctx.say(no_answer, probe=label, problem=str(exc)))
+        probes.append({"probe": label, **failure(exc)})
+        return None
+    probes.append({"probe": label, "status": response.status, "exchange": response.exchange.to_json(),
+                   "reached_the_parser": response.status not in NOT_REACHED})
+    return response
+
+
 # -- SB-XML-01: external resolution -------------------------------------------------------------------
 
 async def xxe(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
@@ -60,14 +74,9 @@ async def xxe(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
                     label = f"{op.method.upper()} {op.path} ({kind})"
                     tokens[token] = label
                     call = call_for(op, media=media, content=xxe_probe(kind, listener.url(token), token))
-                    try:
-                        response = await send(client, call)
-                    except HttpFailure as exc:
-                        problems.append(ctx.say("xxe.no_answer", probe=label, problem=str(exc)))
-                        probes.append({"probe": label, **failure(exc)})
+                    response = await _sent(client, call, label, "xxe.no_answer", ctx, problems, probes)
+                    if response is None:
                         continue
-                    probes.append({"probe": label, "status": response.status, "exchange": response.exchange.to_json(),
-                                   "reached_the_parser": response.status not in NOT_REACHED})
                     if response.status >= 500:
                         problems.append(ctx.say("xxe.server_error", probe=label, status=response.status))
                     if expanded_marker(token) in response.body:
@@ -228,15 +237,8 @@ async def body_limits(ctx: LiveContext, api: Api) -> AsyncIterator[Verdict]:
                 call = call_for(op, media=media, content=body)
                 label = (f"{call.label} ({len(body)} bytes, limit {limit})" if expected == (413,)
                          else f"{call.label} (as {media})")
-                try:
-                    response = await send(client, call)
-                except HttpFailure as exc:
-                    problems.append(ctx.say("input.no_answer", probe=label, problem=str(exc)))
-                    probes.append({"probe": label, **failure(exc)})
-                    continue
-                probes.append({"probe": label, "status": response.status, "exchange": response.exchange.to_json(),
-                               "reached_the_parser": response.status not in NOT_REACHED})
-                if response.status in NOT_REACHED:
+                response = await _sent(client, call, label, "input.no_answer", ctx, problems, probes)
+                if response is None or response.status in NOT_REACHED:
                     continue
                 reached += 1
                 if response.status not in expected:

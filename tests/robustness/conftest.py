@@ -2,22 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-# The guard of tests/http, autouse here too: it refuses and records any connection that is not loopback.
-from tests.http.conftest import closed_port, loopback_guard  # noqa: F401
-from tests.http.hostile_servers import Pki, make_gzip_bomb, make_pki
-
-BOMB_INFLATED = 100 * 1024 * 1024
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A test CA with good, wrong-host and expired server certificates."""
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="session")
-def gzip_bomb_body() -> bytes:
-    """100 MiB of zeros, gzip-compressed to about 100 KiB."""
-    return make_gzip_bomb(BOMB_INFLATED)
+# The fixtures of tests/http, shared here: the guard (autouse: it refuses and records any connection that is not
+# loopback), the test PKI and the gzip bomb.
+from tests.http.conftest import closed_port, gzip_bomb_body, loopback_guard, pki  # noqa: F401
